@@ -1,0 +1,27 @@
+package errno
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestErrnoValuesMatchLinux(t *testing.T) {
+	for _, tc := range []struct {
+		e    Errno
+		v    uintptr
+		name string
+	}{
+		{EPERM, 1, "EPERM"}, {ENOENT, 2, "ENOENT"}, {EINTR, 4, "EINTR"},
+		{ENOEXEC, 8, "ENOEXEC"}, {ECHILD, 10, "ECHILD"}, {EAGAIN, 11, "EAGAIN"},
+		{ENOMEM, 12, "ENOMEM"}, {EFAULT, 14, "EFAULT"}, {EINVAL, 22, "EINVAL"},
+		{EPIPE, 32, "EPIPE"}, {ENOSYS, 38, "ENOSYS"}, {ETIMEDOUT, 110, "ETIMEDOUT"},
+	} {
+		assert.Equal(t, tc.v, uintptr(tc.e))
+		assert.Equal(t, tc.name, tc.e.Name())
+	}
+	assert.Equal(t, EAGAIN, EWOULDBLOCK)
+	assert.Equal(t, "Bad address", EFAULT.Error())
+	assert.Equal(t, uint64(0xfffffffffffffff2), EFAULT.Negated())
+	assert.Equal(t, "errno 4000", Errno(4000).Error())
+}
