@@ -1,0 +1,76 @@
+/* Tiny test helpers shared by the tamix user tests.
+ *
+ * Output goes through write(2) only (no stdio buffers), so nothing is lost or
+ * duplicated across fork, and the output is identical on a tty and a pipe.
+ * Each check prints "ok - NAME" or "not ok - NAME"; on failure a "# ..." line
+ * follows with the failing expression and errno. t_done() prints the summary
+ * "N passed, M failed" and returns the exit status (1 if anything failed).
+ */
+#ifndef TAMIX_TEST_H
+#define TAMIX_TEST_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int t_pass, t_fail;
+
+static void __attribute__((format(printf, 1, 2), unused)) t_printf(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof buf - 1)
+		n = sizeof buf - 1;
+	for (int off = 0; n > 0;) {
+		ssize_t w = write(1, buf + off, n);
+		if (w <= 0)
+			break;
+		off += w;
+		n -= w;
+	}
+}
+
+static int __attribute__((unused)) t_check(int cond, const char *name, const char *expr, int err)
+{
+	if (cond) {
+		t_pass++;
+		t_printf("ok - %s\n", name);
+	} else {
+		t_fail++;
+		t_printf("not ok - %s\n# failed: %s (errno %d %s)\n", name, expr, err, strerror(err));
+	}
+	return cond;
+}
+
+/* CHECK(cond, name): cond must hold. */
+#define CHECK(cond, name) t_check(!!(cond), (name), #cond, errno)
+
+/* CHECK_ERR(expr, E, name): expr must return -1 and set errno to E. */
+#define CHECK_ERR(expr, E, name) do {                                      \
+		errno = 0;                                                 \
+		long t_r_ = (long)(expr);                                  \
+		int t_e_ = errno;                                          \
+		t_check(t_r_ == -1 && t_e_ == (E), (name), #expr " == -1 && errno == " #E, t_e_); \
+	} while (0)
+
+/* CHECK_EQ(expr, v, name): expr (as long) must equal v. */
+#define CHECK_EQ(expr, v, name) do {                                       \
+		errno = 0;                                                 \
+		long t_r_ = (long)(expr);                                  \
+		int t_e_ = errno;                                          \
+		if (!t_check(t_r_ == (long)(v), (name), #expr " == " #v, t_e_)) \
+			t_printf("# got %ld\n", t_r_);                     \
+	} while (0)
+
+static int __attribute__((unused)) t_done(void)
+{
+	t_printf("%d passed, %d failed\n", t_pass, t_fail);
+	return t_fail ? 1 : 0;
+}
+
+#endif
