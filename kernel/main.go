@@ -1,0 +1,44 @@
+//go:build tamago
+
+// Command kernel is tamix: it boots the PC, brings up every CPU and runs the
+// in-kernel shell on the serial console.
+package main
+
+import (
+	"fmt"
+	"runtime"
+
+	"tamix/boot"
+)
+
+func main() {
+	if boot.MemoryError != nil {
+		fmt.Printf("tamix: %v\n", boot.MemoryError)
+		boot.Panic(1)
+	}
+	banner()
+	sh := newShell(uartConsole{})
+	addMachineCommands(sh)
+	fmt.Printf("tamix: prompt after %d ms (guest time since reset)\n", boot.SinceReset()/1e6)
+	sh.run()
+	select {}
+}
+
+func banner() {
+	m := boot.Memory
+	fmt.Printf("tamix %s (%s, tamago/amd64)\n", version, runtime.Version())
+	fmt.Printf("tamix: %d CPUs, TSC %d.%03d MHz (calibrated against the PIT)\n",
+		runtime.GOMAXPROCS(0), boot.TSCHz/1e6, boot.TSCHz/1e3%1000)
+	fmt.Printf("tamix: %d MiB RAM: Go RAM %#x-%#x, DMA %#x-%#x, %d MiB in page frames\n",
+		m.RAM>>20, m.GoRAM.Start, m.GoRAM.End, m.DMA.Start, m.DMA.End, freeBytes()>>20)
+	if boot.Cmdline != "" {
+		fmt.Printf("tamix: command line: %s\n", boot.Cmdline)
+	}
+}
+
+func freeBytes() (n uint64) {
+	for _, r := range boot.Memory.Free {
+		n += r.Size()
+	}
+	return
+}

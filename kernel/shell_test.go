@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSplitWords(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{"", nil, false},
+		{"   ", nil, false},
+		{"echo a  b", []string{"echo", "a", "b"}, false},
+		{`echo 'a b' "c d"`, []string{"echo", "a b", "c d"}, false},
+		{`echo a\ b`, []string{"echo", "a b"}, false},
+		{`echo ''`, []string{"echo", ""}, false},
+		{`echo "it's"`, []string{"echo", "it's"}, false},
+		{`echo 'x`, nil, true},
+		{`echo x\`, nil, true},
+	} {
+		got, err := splitWords(tc.in)
+		if tc.err {
+			assert.Error(t, err, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
+}
+
+// console is a fake terminal: input from a string, output collected.
+type console struct {
+	in  io.Reader
+	out bytes.Buffer
+}
+
+func (c *console) Read(p []byte) (int, error)  { return c.in.Read(p) }
+func (c *console) Write(p []byte) (int, error) { return c.out.Write(p) }
+
+func runShell(input string) (*shell, string) {
+	c := &console{in: strings.NewReader(input)}
+	sh := newShell(c)
+	sh.run()
+	return sh, strings.ReplaceAll(c.out.String(), "\r\n", "\n")
+}
+
+func TestShellRunsCommandsAndSurvivesUnknownOnes(t *testing.T) {
+	sh, out := runShell("echo hello   world\rnosuchcmd x\recho 'still here'\r")
+	assert.Contains(t, out, "hello world\n")
+	assert.Contains(t, out, "tamix: nosuchcmd: command not found\n")
+	assert.Contains(t, out, "still here\n")
+	assert.Equal(t, 0, sh.status)
+}
+
+func TestShellStatus(t *testing.T) {
+	sh, _ := runShell("nosuchcmd\r")
+	assert.Equal(t, 127, sh.status)
+	sh, out := runShell("echo 'oops\r")
+	assert.Equal(t, 2, sh.status)
+	assert.Contains(t, out, "unterminated ' quote")
+}
+
+func TestShellHelp(t *testing.T) {
+	_, out := runShell("help\rhelp echo\rhelp nope\r")
+	assert.Contains(t, out, "echo [arg...]")
+	assert.Contains(t, out, "print the arguments")
+	assert.Contains(t, out, "help: no such command: nope")
+}
+
+func TestShellExit(t *testing.T) {
+	sh, out := runShell("exit\recho after\r")
+	assert.True(t, sh.done)
+	assert.NotContains(t, out, "after")
+}
+
+func TestShellLineEditingAndHistory(t *testing.T) {
+	// "echo abX", backspace, "c", enter; then up-arrow recalls it.
+	_, out := runShell("echo abX\x7fc\r\x1b[A\r")
+	assert.Equal(t, 2, strings.Count(out, "\nabc\n"), out)
+}
