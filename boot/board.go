@@ -51,7 +51,7 @@ var (
 // What the board found at boot.
 var (
 	Memory  Layout
-	ACPIs   *ACPI  // nil when the firmware has no ACPI tables
+	ACPIs   *ACPI // nil when the firmware has no ACPI tables
 	PVH     PVHInfo
 	Cmdline string
 	TSCHz   uint64 // calibrated against the PIT
