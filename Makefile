@@ -1,0 +1,108 @@
+SHELL := /bin/bash
+# tamix — build, boot and test.
+#
+#   make qemu     build the kernel and boot it in QEMU to the shell (SMP=2 MEM=2G)
+#   make test     host unit tests, then the QEMU integration tests
+#   make kernel   build build/tamix (the TamaGo distribution of Go is needed)
+#   make qemu-gdb boot and wait for GDB on localhost:1234
+#   EXTRA_BIN=dir embeds every static ELF file of dir under /bin as well.
+
+SMP       ?= 2
+MEM       ?= 2G
+EXTRA_BIN ?=
+
+BUILD   := build
+KERNEL  := $(BUILD)/tamix
+BINDIR  := kernel/initramfs/bin
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+# The TamaGo distribution: $(TAMAGO), else the one `go tool tamago` keeps in
+# the user cache directory (it clones and builds it there when missing).
+TAMAGO_TAG  := tamago-go1.26.0
+TAMAGO_DIST := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tamago-go/$(TAMAGO_TAG)/bin/go
+TAMAGO      ?=
+TAMAGO_ENV  := GOOS=tamago GOOSPKG=github.com/usbarmory/tamago GOARCH=amd64
+LDFLAGS     := -T 0x10010000 -R 0x1000 -E pvh_start -X main.version=$(VERSION)
+
+QEMU       := qemu-system-x86_64
+QEMU_FLAGS := -machine q35,pic=off -cpu max -smp $(SMP) -m $(MEM) -no-reboot -nic none \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none
+
+# Debian packages the build and tests need.
+DEBS := qemu-system-x86 musl-tools bsdutils cpio
+
+.PHONY: all kernel user qemu qemu-gdb test test-host test-qemu deps clean have-tamago
+
+all: kernel
+
+deps:
+	@missing=""; \
+	command -v $(QEMU) >/dev/null || missing="$$missing qemu-system-x86"; \
+	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
+	command -v script >/dev/null || missing="$$missing bsdutils"; \
+	command -v cpio >/dev/null || missing="$$missing cpio"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "make: installing$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "make: missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+user: deps
+	@mkdir -p $(BINDIR)
+	@$(MAKE) -s -C user OUT=$(CURDIR)/$(BINDIR)
+	@if [ -n "$(EXTRA_BIN)" ]; then \
+		for f in $(EXTRA_BIN)/*; do \
+			if [ -f "$$f" ] && head -c 4 "$$f" | grep -q 'ELF'; then cp "$$f" $(BINDIR)/; echo "make: embedding $$f as /bin/$$(basename $$f)"; fi; \
+		done; \
+	fi
+
+kernel: user
+	@mkdir -p $(BUILD)
+	@tg="$(TAMAGO)"; \
+	if [ -z "$$tg" ]; then tg=$$(go tool -n github.com/usbarmory/tamago/cmd/tamago) || exit 1; fi; \
+	if [ -z "$(TAMAGO)" ] && [ ! -x "$(TAMAGO_DIST)" ]; then \
+		echo "make: $(TAMAGO_DIST) is missing; asking 'go tool tamago' to build it (needs GitHub, ~5 min)"; \
+	fi; \
+	$(TAMAGO_ENV) $$tg build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(KERNEL) ./kernel || { \
+		echo ""; \
+		echo "make: could not build the kernel. It needs the TamaGo distribution of Go ($(TAMAGO_TAG))."; \
+		echo "  With internet access, 'go tool tamago' clones github.com/usbarmory/tamago-go and builds it"; \
+		echo "  into $(dir $(patsubst %/,%,$(dir $(TAMAGO_DIST)))) by itself."; \
+		echo "  Offline: build a copy of usbarmory/tamago-go at tag $(TAMAGO_TAG) there (cd src && ./make.bash),"; \
+		echo "  or set TAMAGO=/path/to/tamago-go/bin/go."; \
+		exit 1; }
+	@echo "make: built $(KERNEL) ($$(du -h $(KERNEL) | cut -f1))"
+
+qemu: kernel
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL)
+
+qemu-gdb: kernel
+	@echo "make: QEMU waits for GDB: gdb $(KERNEL) -ex 'target remote localhost:1234'"
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -s -S -kernel $(KERNEL)
+
+# have-tamago succeeds when a TamaGo distribution is present (nothing is built).
+have-tamago:
+	@[ -n "$(TAMAGO)" ] && [ -x "$(TAMAGO)" ] || [ -x "$(TAMAGO_DIST)" ]
+
+test: deps
+	go vet ./...
+	go test -count=1 ./...
+	@if $(MAKE) -s have-tamago; then \
+		$(MAKE) kernel && $(MAKE) test-qemu; \
+	else \
+		echo ""; \
+		echo "##################################################################"; \
+		echo "## make test: the TamaGo distribution ($(TAMAGO_TAG)) is missing:"; \
+		echo "## the kernel was NOT built and the QEMU tests did NOT run."; \
+		echo "## Run 'make kernel' to see how to get it."; \
+		echo "##################################################################"; \
+	fi
+
+test-qemu:
+	TAMIX_KERNEL=$(CURDIR)/$(KERNEL) TAMIX_USER_BIN=$(CURDIR)/$(BINDIR) go test -count=1 -v -timeout 20m ./tools/qemu/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|qemu_test' ; exit $${PIPESTATUS[0]}
+
+clean:
+	rm -rf $(BUILD) $(BINDIR)
