@@ -589,3 +589,13 @@ func (mm *MM) SetupStack(top, maxSize uint64) error {
 	mm.MmapBase = mmapBase(maxSize)
 	return nil
 }
+
+// SetBrk starts the heap at start (rounded up to a page): StartBrk = CurBrk =
+// start, as load_elf_binary sets them after the last segment. Exec calls it;
+// the heap VMA appears with the first Brk that grows it.
+func (mm *MM) SetBrk(start uint64) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	mm.StartBrk = pageUp(start)
+	mm.CurBrk = mm.StartBrk
+}
