@@ -5,6 +5,7 @@ package main
 import (
 	"time"
 
+	arch "tamix/arch/amd64"
 	"tamix/boot"
 )
 
@@ -15,7 +16,11 @@ type uartConsole struct{}
 // again; the receive interrupt normally wakes it sooner.
 const consolePoll = 20 * time.Millisecond
 
+// consoleVector is COM1's IRQ 4 through the IOAPIC.
+const consoleVector = arch.VecIRQBase + 4
+
 func (uartConsole) Read(p []byte) (int, error) {
+	arch.WakeOnInterrupt(consoleVector)
 	for {
 		if n, _ := boot.UART0.Read(p); n > 0 {
 			return n, nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 
+	arch "tamix/arch/amd64"
 	"tamix/boot"
 )
 
@@ -16,7 +17,15 @@ func main() {
 		fmt.Printf("tamix: %v\n", boot.MemoryError)
 		boot.Panic(1)
 	}
+	arch.PanicHook = func() { boot.Panic(1) }
+	arch.SetKernelRanges(uintptr(boot.Memory.GoRAM.Start), uintptr(boot.Memory.GoRAM.End),
+		uintptr(boot.Memory.GoRAM.Start), uintptr(boot.Memory.GoRAM.End))
+	if n := arch.Init(lapicIDs(), boot.TSCHz); n < runtime.GOMAXPROCS(0) {
+		fmt.Printf("tamix: only %d of %d CPUs came up\n", n, runtime.GOMAXPROCS(0))
+	}
+	boot.SetTicking()
 	banner()
+	boot.EnableConsoleIRQ(consoleVector)
 	sh := newShell(uartConsole{})
 	addMachineCommands(sh)
 	fmt.Printf("tamix: prompt after %d ms (guest time since reset)\n", boot.SinceReset()/1e6)
@@ -27,13 +36,20 @@ func main() {
 func banner() {
 	m := boot.Memory
 	fmt.Printf("tamix %s (%s, tamago/amd64)\n", version, runtime.Version())
-	fmt.Printf("tamix: %d CPUs, TSC %d.%03d MHz (calibrated against the PIT)\n",
-		runtime.GOMAXPROCS(0), boot.TSCHz/1e6, boot.TSCHz/1e3%1000)
+	fmt.Printf("tamix: %d CPUs, TSC %d.%03d MHz (calibrated against the PIT), LAPIC timer %d MHz, HZ=%d\n",
+		arch.ReadyCPUs(), boot.TSCHz/1e6, boot.TSCHz/1e3%1000, arch.LAPICHz()/1e6, arch.HZ)
 	fmt.Printf("tamix: %d MiB RAM: Go RAM %#x-%#x, DMA %#x-%#x, %d MiB in page frames\n",
 		m.RAM>>20, m.GoRAM.Start, m.GoRAM.End, m.DMA.Start, m.DMA.End, freeBytes()>>20)
 	if boot.Cmdline != "" {
 		fmt.Printf("tamix: command line: %s\n", boot.Cmdline)
 	}
+}
+
+func lapicIDs() []uint8 {
+	if boot.ACPIs != nil {
+		return boot.ACPIs.LAPICs
+	}
+	return nil
 }
 
 func freeBytes() (n uint64) {
