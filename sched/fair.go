@@ -111,19 +111,7 @@ func seIsIdle(se *SchedEntity) bool { return se.task != nil && se.task.Policy ==
 
 // schedIdleCFSRQ is sched_idle_cfs_rq: every queued task is SCHED_IDLE.
 func (s *Scheduler) schedIdleCFSRQ(cfs *CFSRQ) bool {
-	if cfs.NrRunning == 0 {
-		return false
-	}
-	n := 0
-	if cfs.Curr != nil && cfs.Curr.OnRQ && seIsIdle(cfs.Curr) {
-		n++
-	}
-	for se := cfs.First(); se != nil; se = rbNext(se) {
-		if seIsIdle(se) {
-			n++
-		}
-	}
-	return n == cfs.NrRunning
+	return cfs.NrRunning > 0 && cfs.NrRunning == cfs.idleNrRunning
 }
 
 // schedSlice is sched_slice: the wall-time share of the period that is
@@ -189,6 +177,9 @@ func (s *Scheduler) enqueueEntity(rq *RQ, se *SchedEntity, flags int) {
 	// account_entity_enqueue
 	cfs.Load.add(se.Load.Weight)
 	cfs.NrRunning++
+	if seIsIdle(se) {
+		cfs.idleNrRunning++
+	}
 	if flags&enqueueWakeup != 0 {
 		s.placeEntity(cfs, se, false)
 	}
@@ -223,6 +214,9 @@ func (s *Scheduler) dequeueEntity(rq *RQ, se *SchedEntity, flags int) {
 	// account_entity_dequeue
 	cfs.Load.sub(se.Load.Weight)
 	cfs.NrRunning--
+	if seIsIdle(se) {
+		cfs.idleNrRunning--
+	}
 	// A task that is not going to sleep is about to be moved or changed:
 	// keep only its lag relative to this cfs_rq.
 	if flags&dequeueSleep == 0 {

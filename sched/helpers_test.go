@@ -221,6 +221,18 @@ func checkRQ(s *Scheduler, rq *RQ, seen map[*Task]int, lastMin []uint64) error {
 	if cfs.NrRunning != fairQueued {
 		return fmt.Errorf("cfs nr_running %d, queued %d", cfs.NrRunning, fairQueued)
 	}
+	idleN := 0
+	for se := t.first(); se != nil; se = rbNext(se) {
+		if seIsIdle(se) {
+			idleN++
+		}
+	}
+	if cfs.Curr != nil && cfs.Curr.OnRQ && seIsIdle(cfs.Curr) {
+		idleN++
+	}
+	if idleN != cfs.idleNrRunning {
+		return fmt.Errorf("idle_nr_running %d, counted %d", cfs.idleNrRunning, idleN)
+	}
 	if cfs.Load.Weight != load {
 		return fmt.Errorf("cfs load %d, sum %d", cfs.Load.Weight, load)
 	}

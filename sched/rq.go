@@ -60,6 +60,8 @@ type CFSRQ struct {
 	NrRunning   int
 	MinVruntime uint64 // monotonic floor of the queued vruntimes
 
+	idleNrRunning int // idle_h_nr_running: queued SCHED_IDLE entities
+
 	tasksTimeline rbRootCached
 	Curr          *SchedEntity // the running entity, kept out of the tree
 
