@@ -114,14 +114,18 @@ func (s *Scheduler) SchedFork(p *Task, parent *Task) {
 	p.migrating.Store(false)
 
 	cpu := 0
+	var rq *RQ
 	if parent != nil {
+		// The parent's fields are read under its runqueue lock, where
+		// sched_setscheduler and sched_setaffinity write them.
+		rq = s.taskRQLock(parent)
+		cpu = rq.CPU
 		p.Policy = parent.Policy
 		p.StaticPrio = parent.StaticPrio
 		p.RTPriority = parent.RTPriority
 		p.NormalPrio = parent.NormalPrio
 		p.ResetOnFork = parent.ResetOnFork
 		p.CPUsMask = parent.CPUsMask
-		cpu = int(parent.cpu.Load())
 		if parent.class == classIdle {
 			// Children of the idle task (init, kthreads) may run anywhere.
 			p.CPUsMask = s.Online
@@ -132,7 +136,10 @@ func (s *Scheduler) SchedFork(p *Task, parent *Task) {
 		p.RTPriority = 0
 		p.NormalPrio = DefaultPrio
 		p.CPUsMask = s.Online
+		rq = s.RQs[cpu]
+		rq.lock.Lock()
 	}
+	defer rq.lock.Unlock()
 	// Priority inheritance is not inherited.
 	p.Prio = p.NormalPrio
 	if p.ResetOnFork {
@@ -154,11 +161,8 @@ func (s *Scheduler) SchedFork(p *Task, parent *Task) {
 	p.WakeCPU = cpu
 
 	if p.class == classFair {
-		rq := s.RQs[cpu]
-		rq.lock.Lock()
 		s.updateRQClock(rq)
 		s.taskForkFair(rq, p)
-		rq.lock.Unlock()
 	}
 }
 

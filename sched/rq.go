@@ -149,7 +149,8 @@ func (s *Scheduler) rrTimeslice() int {
 	return max(1, rrTimesliceMS*s.HZ/1000)
 }
 
-// RRInterval is sched_rr_get_interval(2) for p, ns.
+// RRInterval is sched_rr_get_interval(2) for p, ns: the RR timeslice, 0
+// for FIFO, and the current CFS slice rounded to jiffies for fair tasks.
 func (s *Scheduler) RRInterval(p *Task) int64 {
 	rq := s.taskRQLock(p)
 	defer rq.lock.Unlock()
@@ -159,8 +160,10 @@ func (s *Scheduler) RRInterval(p *Task) int64 {
 	if p.Policy == SchedFIFO {
 		return 0
 	}
-	if p.class == classFair && p.OnRQ {
-		return s.schedSlice(&rq.CFS, &p.SE)
+	if p.class == classFair && rq.CFS.Load.Weight != 0 {
+		// get_rr_interval_fair: the slice, in whole jiffies.
+		jiffy := NSecPerSec / int64(s.HZ)
+		return s.schedSlice(&rq.CFS, &p.SE) / jiffy * jiffy
 	}
 	return 0
 }

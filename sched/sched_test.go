@@ -763,3 +763,65 @@ func TestCPUMask(t *testing.T) {
 	assert.Equal(t, []int{0, 9}, MaskOf(9, 0).CPUs())
 	assert.Equal(t, NRCPUs, CPUMaskAll.Weight())
 }
+
+// TestMigrationNormalisesVruntime: a task keeps its lag (vruntime minus
+// min_vruntime) when it moves to a runqueue whose min_vruntime differs.
+func TestMigrationNormalisesVruntime(t *testing.T) {
+	t.Run("queued task moved by SetAffinity", func(t *testing.T) {
+		m := newSim(t, 2, 1000)
+		cpu0 := MaskOf(0)
+		var ts []*Task
+		for i := 0; i < 3; i++ {
+			ts = append(ts, m.spawn(fmt.Sprint(i), 0, &cpu0))
+		}
+		m.run(300 * NSecPerMSec)
+		rq0, rq1 := m.s.RQs[0], m.s.RQs[1]
+		p := rq0.CFS.First().task
+		lag := int64(p.SE.Vruntime - rq0.CFS.MinVruntime)
+		min1 := rq1.CFS.MinVruntime
+		require.NotEqual(t, rq0.CFS.MinVruntime, min1)
+		require.NoError(t, m.s.SetAffinity(p, MaskOf(1)))
+		assert.Equal(t, 1, p.CPU)
+		assert.Equal(t, lag, int64(p.SE.Vruntime-min1))
+		require.NoError(t, checkInvariants(m.s, m.tasks, nil))
+	})
+	t.Run("sleeper woken on another cpu", func(t *testing.T) {
+		m := newSim(t, 2, 1000)
+		cpu0 := MaskOf(0)
+		a := m.spawn("a", 0, &cpu0)
+		b := m.spawn("b", 0, &cpu0)
+		m.run(300 * NSecPerMSec)
+		cur := m.s.Curr(0)
+		other := a
+		if cur == a {
+			other = b
+		}
+		m.block(0)
+		rq0, rq1 := m.s.RQs[0], m.s.RQs[1]
+		lag := int64(cur.SE.Vruntime - rq0.CFS.MinVruntime)
+		require.NoError(t, m.s.SetAffinity(cur, MaskOf(1)))
+		m.run(50 * NSecPerMSec) // only other runs
+		require.Equal(t, other, m.s.Curr(0))
+		min0, min1 := rq0.CFS.MinVruntime, rq1.CFS.MinVruntime
+		rq0.lock.Lock()
+		cur.SE.Vruntime = min0 + uint64(lag) // forget the sleep credit
+		rq0.lock.Unlock()
+		m.wake(cur)
+		assert.Equal(t, 1, cur.CPU)
+		want := max(lag, -m.s.SchedLatency/2) // place_entity after renormalising
+		assert.Equal(t, want, int64(cur.SE.Vruntime-min1))
+		assert.Equal(t, uint64(1), cur.SE.NrMigrations)
+	})
+}
+
+func TestRRInterval(t *testing.T) {
+	m := newSim(t, 1, 1000)
+	a := m.spawn("a", 0, nil)
+	b := m.spawn("b", 5, nil)
+	assert.Equal(t, 4*NSecPerMSec, m.s.RRInterval(a)) // 4.52 ms in jiffies
+	assert.Equal(t, 1*NSecPerMSec, m.s.RRInterval(b)) // 1.48 ms
+	require.NoError(t, m.s.SetScheduler(a, SchedFIFO, 1, false))
+	assert.Equal(t, int64(0), m.s.RRInterval(a))
+	require.NoError(t, m.s.SetScheduler(a, SchedRR, 1, false))
+	assert.Equal(t, 100*NSecPerMSec, m.s.RRInterval(a))
+}
