@@ -395,10 +395,14 @@ func TestYield(t *testing.T) {
 		if cur == a {
 			other = b
 		}
+		n := cur.Nivcsw
 		m.s.Yield(cur)
 		assert.True(t, m.s.NeedResched(0))
 		assert.Equal(t, other, m.s.Schedule(0, false))
-		assert.Equal(t, uint64(1), cur.Nivcsw-0+cur.Nvcsw*0-cur.Nivcsw+1, "")
+		assert.Equal(t, n+1, cur.Nivcsw, "sched_yield counts as involuntary, as in Linux")
+		assert.Equal(t, &cur.SE, m.s.RQs[0].CFS.skip, "skip buddy stays set until the yielder is picked")
+		m.run(20 * NSecPerMSec)
+		require.NoError(t, checkInvariants(m.s, m.tasks, nil))
 	})
 	t.Run("alone", func(t *testing.T) {
 		m := newSim(t, 1, 1000)
@@ -824,4 +828,24 @@ func TestRRInterval(t *testing.T) {
 	assert.Equal(t, int64(0), m.s.RRInterval(a))
 	require.NoError(t, m.s.SetScheduler(a, SchedRR, 1, false))
 	assert.Equal(t, 100*NSecPerMSec, m.s.RRInterval(a))
+}
+
+func TestRemoteWakeupIPI(t *testing.T) {
+	m := newSim(t, 2, 250)
+	var ipis []int
+	m.s.SendReschedIPI = func(cpu int) { ipis = append(ipis, cpu) }
+	cpu1 := MaskOf(1)
+	p := m.spawn("p", 0, &cpu1)
+	assert.Equal(t, []int{1}, ipis, "new task on idle cpu 1")
+	m.block(1)
+	ipis = nil
+	woken, cpu := m.s.Wake(p)
+	assert.True(t, woken)
+	assert.Equal(t, 1, cpu)
+	assert.Equal(t, []int{1}, ipis)
+	assert.True(t, m.s.NeedResched(1))
+	assert.False(t, m.s.NeedResched(0))
+	m.s.SetNeedResched(0)
+	assert.True(t, m.s.NeedResched(0))
+	assert.Equal(t, []int{1, 0}, ipis)
 }
