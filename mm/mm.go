@@ -250,7 +250,6 @@ func (mm *MM) Fork() (*MM, error) {
 	child.StartBrk, child.CurBrk, child.StartStack, child.MmapBase = mm.StartBrk, mm.CurBrk, mm.StartStack, mm.MmapBase
 	child.ArgStart, child.ArgEnd, child.EnvStart, child.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
 	child.StackLimit = mm.StackLimit
-	child.hiwaterRSS = mm.rss
 
 	wp := false
 	child.vmas = make([]*VMA, 0, len(mm.vmas))

@@ -55,3 +55,13 @@ func table(mem PhysMemory, pa uint64) *[512]uint64 {
 
 func pageDown(x uint64) uint64 { return x &^ pageMask }
 func pageUp(x uint64) uint64   { return (x + pageMask) &^ pageMask }
+
+// IdentityMemory is the PhysMemory of the running kernel: TamaGo identity-maps
+// physical memory (0-6 GiB), so a frame's kernel address is its physical
+// address. Only valid on the machine; host tests use an Arena.
+type IdentityMemory struct{}
+
+// Page returns the frame at pa through the identity map.
+func (IdentityMemory) Page(pa uint64) *[PageSize]byte {
+	return (*[PageSize]byte)(unsafe.Add(unsafe.Pointer(nil), uintptr(pa)))
+}
