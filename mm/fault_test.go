@@ -31,7 +31,7 @@ func TestDemandZero(t *testing.T) {
 	assert.False(t, res.Major())
 	pte := pteOf(t, mm, addr)
 	assert.Equal(t, PTEPresent|PTEUser|PTEWrite|PTENX, pte&(PTEPresent|PTEUser|PTEWrite|PTENX))
-	assert.Equal(t, [PageSize]byte{}, *e.mem.Page(pte&PTEAddrMask))
+	assert.Equal(t, [PageSize]byte{}, *e.mem.Page(pte & PTEAddrMask))
 
 	res, err = mm.HandleFault(addr, AccessWrite|AccessUser)
 	require.NoError(t, err)

@@ -171,7 +171,7 @@ func userByte(mm *MM, va uint64) (byte, bool) {
 	if !ok || *pte&PTEUser == 0 {
 		return 0, false
 	}
-	return mm.mem.Page(*pte&PTEAddrMask)[va&pageMask], true
+	return mm.mem.Page(*pte & PTEAddrMask)[va&pageMask], true
 }
 
 func pteOf(t testing.TB, mm *MM, va uint64) uint64 {
