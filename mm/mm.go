@@ -10,6 +10,8 @@ import (
 // TLB is how the MM asks the kernel to drop stale translations after it
 // weakened or removed PTEs. The kernel implements shootdown to every CPU that
 // may cache the address space (Linux: mm_cpumask); tests use a recorder.
+// The MM calls it with its lock held: implementations must not call back
+// into the MM.
 type TLB interface {
 	FlushPage(mm *MM, va uint64)
 	FlushAll(mm *MM)

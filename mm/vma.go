@@ -239,3 +239,21 @@ func (mm *MM) overlaps(start, end uint64) bool {
 	i := mm.findVMA(start)
 	return i < len(mm.vmas) && mm.vmas[i].Start < end
 }
+
+// String renders the flags as /proc/pid/maps does ("rw-p", "r-xs").
+func (f VMFlags) String() string {
+	b := []byte("---p")
+	if f&VMRead != 0 {
+		b[0] = 'r'
+	}
+	if f&VMWrite != 0 {
+		b[1] = 'w'
+	}
+	if f&VMExec != 0 {
+		b[2] = 'x'
+	}
+	if f&VMMayShare != 0 {
+		b[3] = 's'
+	}
+	return string(b)
+}
