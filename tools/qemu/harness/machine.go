@@ -379,7 +379,7 @@ func (m *Machine) tails() string {
 
 func (m *Machine) tailsLocked() string {
 	s := "--- console (last lines) ---\n" + tail(string(m.norm), 30, 4000) + "\n---"
-	if e := strings.TrimSpace(m.stderr.String()); e != "" {
+	if e := strings.TrimSpace(filterStderr(m.stderr.String())); e != "" {
 		s += "\n--- QEMU stderr ---\n" + tail(e, 10, 2000) + "\n---"
 	}
 	return s
@@ -581,11 +581,27 @@ func (m *Machine) RawTranscript() []byte {
 	return append([]byte(nil), m.raw...)
 }
 
-// Stderr returns what QEMU wrote to its standard error so far.
+// Stderr returns what QEMU wrote to its standard error so far, without
+// QEMU's notice that it waits for the harness on the QMP socket.
 func (m *Machine) Stderr() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.stderr.String()
+	return filterStderr(m.stderr.String())
+}
+
+// filterStderr drops QEMU's "info: QEMU waiting for connection" lines.
+func filterStderr(s string) string {
+	if !strings.Contains(s, "QEMU waiting for connection") {
+		return s
+	}
+	lines := strings.SplitAfter(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if !strings.Contains(l, "info: QEMU waiting for connection") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
 }
 
 // Events returns the QMP events received so far (one JSON object each).
