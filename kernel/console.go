@@ -9,26 +9,51 @@ import (
 	"tamix/boot"
 )
 
-// uartConsole is the serial console as an io.ReadWriter for the shell.
-type uartConsole struct{}
-
-// consolePoll bounds how long a reader sleeps before it looks at the UART
-// again; the receive interrupt normally wakes it sooner.
-const consolePoll = 20 * time.Millisecond
-
 // consoleVector is COM1's IRQ 4 through the IOAPIC.
 const consoleVector = arch.VecIRQBase + 4
 
-func (uartConsole) Read(p []byte) (int, error) {
+// consolePoll bounds how long the reader sleeps before it looks at the UART
+// again; the receive interrupt normally wakes it sooner.
+const consolePoll = 20 * time.Millisecond
+
+// shellInput carries console input to the shell while no program owns the
+// terminal.
+var shellInput = make(chan []byte, 64)
+
+// consoleReader owns COM1's input. A program in the foreground owns the
+// terminal: what is typed goes through its line discipline (echo, ^C).
+// Otherwise it goes to the shell's line editor.
+func consoleReader() {
 	arch.WakeOnInterrupt(consoleVector)
+	buf := make([]byte, 256)
 	for {
-		if n, _ := boot.UART0.Read(p); n > 0 {
-			return n, nil
+		n, _ := boot.UART0.Read(buf)
+		if n == 0 {
+			time.Sleep(consolePoll)
+			continue
 		}
-		time.Sleep(consolePoll)
+		b := append([]byte(nil), buf[:n]...)
+		if foreground.Load() != nil {
+			console.Receive(b)
+		} else {
+			shellInput <- b
+		}
 	}
 }
 
-func (uartConsole) Write(p []byte) (int, error) {
+// shellConsole is the shell's terminal: input from consoleReader, output
+// straight to the UART.
+type shellConsole struct{ pending []byte }
+
+func (c *shellConsole) Read(p []byte) (int, error) {
+	if len(c.pending) == 0 {
+		c.pending = <-shellInput
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+func (c *shellConsole) Write(p []byte) (int, error) {
 	return boot.UART0.Write(p)
 }

@@ -25,9 +25,14 @@ func main() {
 	}
 	boot.SetTicking()
 	banner()
+	if err := startProcesses(); err != nil {
+		fmt.Printf("tamix: %v\n", err)
+	}
 	boot.EnableConsoleIRQ(consoleVector)
-	sh := newShell(uartConsole{})
+	go consoleReader()
+	sh := newShell(&shellConsole{})
 	addMachineCommands(sh)
+	addProcessCommands(sh)
 	fmt.Printf("tamix: prompt after %d ms (guest time since reset)\n", boot.SinceReset()/1e6)
 	sh.run()
 	select {}

@@ -26,6 +26,11 @@ type shell struct {
 	// status is the exit status of the last command, as $? in sh.
 	status int
 	done   bool
+	// external runs a command that is not a built-in (a program of /bin);
+	// ok=false means there is no such program.
+	external func(sh *shell, args []string, background bool) (status int, ok bool)
+	// beforePrompt runs before each line is read (reaping background jobs).
+	beforePrompt func(sh *shell)
 }
 
 const prompt = "tamix# "
@@ -71,6 +76,9 @@ func (sh *shell) help(args []string) int {
 // run reads and executes lines until the console closes or `exit`.
 func (sh *shell) run() {
 	for !sh.done {
+		if sh.beforePrompt != nil {
+			sh.beforePrompt(sh)
+		}
 		line, err := sh.term.ReadLine()
 		if err != nil {
 			return
@@ -87,16 +95,27 @@ func (sh *shell) exec(line string) {
 		sh.status = 2
 		return
 	}
+	background := false
+	if n := len(args); n > 0 && args[n-1] == "&" {
+		background, args = true, args[:n-1]
+	} else if n > 0 && len(args[n-1]) > 1 && strings.HasSuffix(args[n-1], "&") {
+		background, args[n-1] = true, strings.TrimSuffix(args[n-1], "&")
+	}
 	if len(args) == 0 {
 		return
 	}
-	c, ok := sh.cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(sh.out, "tamix: %s: command not found\n", args[0])
-		sh.status = 127
+	if c, ok := sh.cmds[args[0]]; ok {
+		sh.status = c.run(sh, args)
 		return
 	}
-	sh.status = c.run(sh, args)
+	if sh.external != nil {
+		if status, ok := sh.external(sh, args, background); ok {
+			sh.status = status
+			return
+		}
+	}
+	fmt.Fprintf(sh.out, "tamix: %s: command not found\n", args[0])
+	sh.status = 127
 }
 
 // splitWords splits a command line into words as sh does for the simple

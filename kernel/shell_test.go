@@ -86,3 +86,20 @@ func TestShellLineEditingAndHistory(t *testing.T) {
 	_, out := runShell("echo abX\x7fc\r\x1b[A\r")
 	assert.Equal(t, 2, strings.Count(out, "\nabc\n"), out)
 }
+
+func TestShellExternalAndBackground(t *testing.T) {
+	c := &console{in: strings.NewReader("prog a b\rprog x &\rmissing\r")}
+	sh := newShell(c)
+	var calls []string
+	sh.external = func(sh *shell, args []string, bg bool) (int, bool) {
+		if args[0] != "prog" {
+			return 0, false
+		}
+		calls = append(calls, strings.Join(args, ",")+map[bool]string{true: " bg", false: ""}[bg])
+		return 3, true
+	}
+	sh.run()
+	assert.Equal(t, []string{"prog,a,b", "prog,x bg"}, calls)
+	assert.Contains(t, c.out.String(), "tamix: missing: command not found")
+	assert.Equal(t, 127, sh.status)
+}

@@ -350,13 +350,9 @@ func FlushTLBOthers(mask uint64, root uint64, drop bool) {
 	atomic.StoreUint64(&tlbDropCR3, 0)
 }
 
-// InitFPU gives tf the FPU/SSE state a new task starts with (Linux's
-// fpstate_init: x87 control word 0x37f, MXCSR 0x1f80, all registers zero).
-func InitFPU(tf *TrapFrame) {
-	off := (16 - uintptr(unsafe.Pointer(&tf.FPU[0]))%16) % 16
-	img := tf.FPU[off : off+512]
-	clear(img)
-	img[0], img[1] = 0x7f, 0x03   // FCW
-	img[24], img[25] = 0x80, 0x1f // MXCSR
-	img[28], img[29] = 0xff, 0xff // MXCSR_MASK (informational)
+
+// CPUID1EDX returns CPUID.1:EDX (the feature bits Linux passes as AT_HWCAP).
+func CPUID1EDX() uint32 {
+	_, _, _, d := cpuidRaw(1, 0)
+	return d
 }

@@ -4,6 +4,8 @@
 // All of tamix's assembly lives here and in boot/.
 package amd64
 
+import "unsafe"
+
 // TrapFrame is a task's user register state: what Enter loads before it
 // returns to ring 3, and what every entry from ring 3 saves (Linux's
 // struct pt_regs plus the FS base and the FPU/SSE state of thread_struct).
@@ -152,3 +154,20 @@ const (
 	PFRsvd    = 1 << 3
 	PFFetch   = 1 << 4
 )
+
+// FXSAVE returns the 512-byte FXSAVE image inside tf.FPU (16-byte aligned
+// in memory, as FXSAVE64/FXRSTOR64 require).
+func (tf *TrapFrame) FXSAVE() []byte {
+	off := (16 - uintptr(unsafe.Pointer(&tf.FPU[0]))%16) % 16
+	return tf.FPU[off : off+512]
+}
+
+// InitFPU gives tf the FPU/SSE state a new task starts with (Linux's
+// fpstate_init: x87 control word 0x37f, MXCSR 0x1f80, all registers zero).
+func InitFPU(tf *TrapFrame) {
+	img := tf.FXSAVE()
+	clear(img)
+	img[0], img[1] = 0x7f, 0x03   // FCW
+	img[24], img[25] = 0x80, 0x1f // MXCSR
+	img[28], img[29] = 0xff, 0xff // MXCSR_MASK (informational)
+}

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -66,12 +67,13 @@ func run(kernel string, smp int, mem string, timeout time.Duration, cmds []strin
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\nqemu: %v\n", err)
-		if strings.Contains(err.Error(), "harness: timeout") {
+		var ee *harness.ExitError
+		switch {
+		case errors.Is(err, harness.ErrTimeout):
 			fmt.Fprintln(os.Stderr, "qemu: timeout")
 			return 2
-		}
-		if strings.Contains(err.Error(), "(panic ") {
-			fmt.Fprintln(os.Stderr, "qemu: kernel panic during boot")
+		case errors.As(err, &ee) && ee.Status.Kind == harness.ExitPanic:
+			fmt.Fprintf(os.Stderr, "qemu: kernel panic (code %d)\n", ee.Status.PanicCode)
 			return 1
 		}
 		return 3

@@ -60,6 +60,22 @@ type Config struct {
 // their timeout is 0, and by Boot when Config.Timeout is 0.
 const DefaultTimeout = 30 * time.Second
 
+// ErrTimeout is wrapped by the error of every wait that timed out
+// (errors.Is(err, harness.ErrTimeout)).
+var ErrTimeout = errors.New("timeout")
+
+// ExitError is the error of a wait (Boot, Run, RunUntil, Expect,
+// WaitPrompt) during which QEMU exited, e.g. after a kernel panic.
+type ExitError struct {
+	Status ExitStatus // how QEMU ended
+	What   string     // what was awaited
+	Tail   string     // the end of the transcript and of QEMU's stderr
+}
+
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("harness: QEMU exited (%v) while waiting for %s\n%s", e.Status, e.What, e.Tail)
+}
+
 // Timing is how long the boot took.
 type Timing struct {
 	// Host is the wall time from QEMU's start to the first prompt.
@@ -404,7 +420,7 @@ func (m *Machine) waitFor(what string, timeout time.Duration, check func(text st
 		}
 		changed := m.changed
 		if m.exited() {
-			err := fmt.Errorf("harness: QEMU exited (%v) while waiting for %s\n%s", m.exit, what, m.tailsLocked())
+			err := &ExitError{Status: m.exit, What: what, Tail: m.tailsLocked()}
 			m.mu.Unlock()
 			return "", err
 		}
@@ -413,7 +429,7 @@ func (m *Machine) waitFor(what string, timeout time.Duration, check func(text st
 		case <-changed:
 		case <-m.done:
 		case <-timer.C:
-			return "", fmt.Errorf("harness: timeout after %v waiting for %s\n%s", timeout, what, m.tails())
+			return "", fmt.Errorf("harness: %w after %v waiting for %s\n%s", ErrTimeout, timeout, what, m.tails())
 		}
 	}
 }
@@ -521,7 +537,7 @@ func (m *Machine) Wait(timeout time.Duration) (ExitStatus, error) {
 	<-m.done
 	st := m.exitStatus()
 	st.Kind = ExitTimeout
-	return st, fmt.Errorf("harness: timeout after %v waiting for QEMU to exit\n%s", timeout, m.tails())
+	return st, fmt.Errorf("harness: %w after %v waiting for QEMU to exit\n%s", ErrTimeout, timeout, m.tails())
 }
 
 // Done is closed when QEMU has exited.

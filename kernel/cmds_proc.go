@@ -1,0 +1,203 @@
+//go:build tamago
+
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"tamix/errno"
+	"tamix/proc"
+)
+
+// job is a program the shell started in the background.
+type job struct {
+	id  int
+	pid int
+	cmd string
+}
+
+var (
+	jobs    []job
+	nextJob = 1
+)
+
+func addProcessCommands(sh *shell) {
+	sh.add(&command{name: "ls", usage: "ls [/bin]", help: "list the embedded programs", run: cmdLs})
+	sh.add(&command{name: "ps", usage: "ps", help: "list tasks: PID, PPID, state, CPU, policy/nice, faults, comm", run: cmdPs})
+	sh.add(&command{name: "jobs", usage: "jobs", help: "list background jobs", run: func(sh *shell, _ []string) int {
+		for _, j := range jobs {
+			fmt.Fprintf(sh.out, "[%d] %d running  %s\n", j.id, j.pid, j.cmd)
+		}
+		return 0
+	}})
+	sh.add(&command{name: "kill", usage: "kill [-SIG] pid", help: "send a signal (default SIGTERM)", run: cmdKill})
+	sh.add(&command{name: "wait", usage: "wait", help: "wait for every background job", run: func(sh *shell, _ []string) int {
+		for len(jobs) > 0 {
+			res, err := kern.WaitChild(kshell, -1, 0)
+			if err != nil {
+				break
+			}
+			reportJob(sh, res)
+		}
+		return 0
+	}})
+	sh.add(&command{name: "strace", usage: "strace on|off", help: "log every system call of every task", run: func(sh *shell, args []string) int {
+		kern.Trace.Store(len(args) > 1 && args[1] == "on")
+		return 0
+	}})
+	sh.external = runProgram
+	sh.beforePrompt = func(sh *shell) {
+		for len(jobs) > 0 {
+			res, err := kern.WaitChild(kshell, -1, proc.WNOHANG)
+			if err != nil || res.PID == 0 {
+				return
+			}
+			reportJob(sh, res)
+		}
+	}
+}
+
+func reportJob(sh *shell, res proc.WaitResult) {
+	for i, j := range jobs {
+		if j.pid == res.PID {
+			fmt.Fprintf(sh.out, "[%d] done %s  %s\n", j.id, statusText(res.Status, nil), j.cmd)
+			jobs = append(jobs[:i], jobs[i+1:]...)
+			return
+		}
+	}
+}
+
+// statusText describes a wait status as a shell would.
+func statusText(status int, t *proc.Task) string {
+	if sig := status & 0x7f; sig != 0 {
+		s := "killed by " + proc.SignalName(sig)
+		if t != nil {
+			switch fs := t.FatalSignal; {
+			case fs.Signo == int32(sig) && fs.Addr != 0:
+				s += fmt.Sprintf(" at %#x", fs.Addr)
+			case t.FatalRIP != 0:
+				s += fmt.Sprintf(" at %#x", t.FatalRIP)
+			}
+		}
+		if status&0x80 != 0 {
+			s += " (core dumped)"
+		}
+		return s
+	}
+	return fmt.Sprintf("exit %d", status>>8&0xff)
+}
+
+// runProgram starts /bin/args[0] as a child of the shell's kernel thread
+// and waits for it unless it runs in the background.
+func runProgram(sh *shell, args []string, background bool) (int, bool) {
+	name := args[0]
+	path := name
+	if !strings.HasPrefix(path, "/") {
+		path = "/bin/" + name
+	}
+	if _, ok := kern.Images[path]; !ok {
+		return 0, false
+	}
+	env := []string{"HOME=/", "PATH=/bin", "TERM=linux"}
+	t, err := kern.Spawn(kshell, path, args, env, nil)
+	if err != nil {
+		e, _ := err.(errno.Errno)
+		fmt.Fprintf(sh.out, "tamix: %s: %v\n", name, e.Error())
+		return 126, true
+	}
+	cmd := strings.Join(args, " ")
+	if background {
+		jobs = append(jobs, job{nextJob, t.PID, cmd})
+		fmt.Fprintf(sh.out, "[%d] %d\n", nextJob, t.PID)
+		nextJob++
+		return 0, true
+	}
+	foreground.Store(t)
+	res, err := kern.WaitChild(kshell, t.PID, 0)
+	foreground.Store(nil)
+	console.Flush()
+	if err != nil {
+		fmt.Fprintf(sh.out, "tamix: wait: %v\n", err)
+		return 1, true
+	}
+	if res.Status != 0 {
+		fmt.Fprintf(sh.out, "[%s]\n", statusText(res.Status, t))
+	}
+	if res.Status&0x7f != 0 {
+		return 128 + res.Status&0x7f, true
+	}
+	return res.Status >> 8 & 0xff, true
+}
+
+func cmdLs(sh *shell, args []string) int {
+	dir := "/bin"
+	if len(args) > 1 {
+		dir = strings.TrimSuffix(args[1], "/")
+	}
+	if dir != "/bin" {
+		fmt.Fprintf(sh.out, "ls: %s: No such file or directory\n", dir)
+		return 1
+	}
+	var names []string
+	for p := range kern.Images {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		fmt.Fprintf(sh.out, "%8d  %s\n", len(kern.Images[p]), strings.TrimPrefix(p, "/bin/"))
+	}
+	return 0
+}
+
+func cmdPs(sh *shell, _ []string) int {
+	fmt.Fprintf(sh.out, "%5s %5s %5s S CPU POL  NI PRI %8s %8s %9s %9s COMM\n", "PID", "TGID", "PPID", "MINFLT", "MAJFLT", "UTIME", "STIME")
+	for _, t := range kern.Tasks() {
+		ppid := 0
+		if p := t.RealParent; p != nil && p != t {
+			ppid = p.TGID
+		}
+		pol := map[int]string{0: "TS", 1: "FF", 2: "RR", 3: "B", 5: "IDL"}[int(t.Policy)]
+		if t.Flags&proc.PF_IDLE != 0 {
+			pol = "IDL"
+		}
+		fmt.Fprintf(sh.out, "%5d %5d %5d %c %3d %-3s %3d %3d %8d %8d %9s %9s %s\n",
+			t.PID, t.TGID, ppid, t.StateChar(), t.CPU, pol, t.Nice(), t.Prio,
+			t.MinFlt, t.MajFlt, ms(t.Utime), ms(t.Stime), t.Comm())
+	}
+	return 0
+}
+
+func ms(ns int64) string { return strconv.FormatFloat(float64(ns)/1e6, 'f', 1, 64) + "ms" }
+
+func cmdKill(sh *shell, args []string) int {
+	sig := proc.SIGTERM
+	if len(args) > 1 && strings.HasPrefix(args[1], "-") {
+		name := strings.TrimPrefix(args[1], "-")
+		if n, err := strconv.Atoi(name); err == nil {
+			sig = n
+		} else {
+			sig = 0
+			for s := 1; s < 32; s++ {
+				if proc.SignalName(s) == "SIG"+strings.TrimPrefix(name, "SIG") {
+					sig = s
+				}
+			}
+		}
+		args = append(args[:1], args[2:]...)
+	}
+	if len(args) != 2 || sig <= 0 || sig > proc.NSIG {
+		fmt.Fprintln(sh.out, "usage: kill [-SIG] pid")
+		return 2
+	}
+	pid, err := strconv.Atoi(args[1])
+	t := kern.FindTask(pid)
+	if err != nil || t == nil || t.IsKernelThread() {
+		fmt.Fprintf(sh.out, "kill: (%s) - No such process\n", args[1])
+		return 1
+	}
+	kern.SendSignalInfo(t.GroupLeader, proc.SigInfo{Signo: int32(sig), Code: proc.SI_USER}, true)
+	return 0
+}

@@ -1,0 +1,227 @@
+//go:build tamago
+
+package main
+
+import (
+	"crypto/rand"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	arch "tamix/arch/amd64"
+	"tamix/boot"
+	"tamix/mm"
+	"tamix/proc"
+	"tamix/tty"
+)
+
+// The kernel's process state, made by startProcesses.
+var (
+	kern    *proc.Kernel
+	frames  *mm.FrameAllocator
+	console *tty.TTY
+	kshell  *proc.Task // the shell's kernel-thread task
+	bootNs  = boot.SinceReset()
+	// loadedRoot[cpu] is the page table CPU cpu has loaded (Linux keeps the
+	// inverse, mm_cpumask): TLB shootdowns go to the CPUs that may cache it.
+	loadedRoot [arch.MaxCPUs]atomic.Uint64
+	// loopWake wakes loop goroutines that wait for work.
+	loopWake = make(chan struct{}, arch.MaxCPUs)
+	wallBase int64
+)
+
+// machineTLB implements mm.TLB with invlpg here and IPIs elsewhere.
+type machineTLB struct{}
+
+func cpusWith(root uint64) uint64 {
+	var mask uint64
+	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
+		if loadedRoot[cpu].Load() == root {
+			mask |= 1 << cpu
+		}
+	}
+	return mask
+}
+
+func (machineTLB) FlushPage(m *mm.MM, va uint64) {
+	root := m.Root()
+	if arch.ReadCR3() == root {
+		arch.Invlpg(va)
+	}
+	if others := cpusWith(root) &^ (1 << arch.CurrentCPU()); others != 0 {
+		arch.FlushTLBOthers(others, root, false)
+	}
+}
+
+func (machineTLB) FlushAll(m *mm.MM) {
+	root := m.Root()
+	if arch.ReadCR3() == root {
+		arch.LoadCR3(arch.KernelCR3())
+		arch.LoadCR3(root)
+	}
+	if others := cpusWith(root) &^ (1 << arch.CurrentCPU()); others != 0 {
+		arch.FlushTLBOthers(others, root, false)
+	}
+}
+
+// dropMM makes every CPU leave m's page table before it is freed.
+func dropMM(m *mm.MM) {
+	root := m.Root()
+	if arch.ReadCR3() == root {
+		arch.LoadCR3(arch.KernelCR3())
+	}
+	mask := cpusWith(root)
+	for cpu := range loadedRoot {
+		loadedRoot[cpu].CompareAndSwap(root, arch.KernelCR3())
+	}
+	if others := mask &^ (1 << arch.CurrentCPU()); others != 0 {
+		arch.FlushTLBOthers(others, root, true)
+	}
+}
+
+func startProcesses() error {
+	var ranges []mm.Range
+	for _, r := range boot.Memory.Free {
+		ranges = append(ranges, mm.Range{Start: r.Start, End: r.End})
+	}
+	frames = mm.NewFrameAllocator(mm.IdentityMemory{}, ranges)
+	console = tty.New(func(b []byte) { boot.UART0.Write(b) })
+	wallBase = time.Now().UnixNano() - arch0()
+	edx := arch.CPUID1EDX()
+	kern = proc.NewKernel(proc.Config{
+		Frames:     frames,
+		KernelRoot: arch.KernelCR3(),
+		TLB:        machineTLB{},
+		NCPU:       arch.NumCPU(),
+		Clock:      monotonic,
+		Wall:       func() int64 { return wallBase + monotonic() },
+		Random:     func(b []byte) { rand.Read(b) },
+		Console:    console,
+		Images:     loadImages(),
+		HWCap:      uint64(edx),
+		Resched:    resched,
+		Log:        func(f string, a ...any) { fmt.Printf("tamix: "+f+"\n", a...) },
+		DropMM:     dropMM,
+	})
+	console.Signal = signalForeground
+	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
+		loadedRoot[cpu].Store(arch.KernelCR3())
+		go cpuLoop()
+	}
+	// PID 1: /bin/init, started like Linux's kernel_init: a kernel thread
+	// that execs the first user program.
+	init, err := kern.SpawnInit("/bin/init")
+	if err != nil {
+		return fmt.Errorf("cannot start /bin/init: %v", err)
+	}
+	_ = init
+	// The shell: a kernel thread (no mm) whose children are the programs
+	// it runs, like kthreadd.
+	kshell, err = kern.NewKernelThread("kshell")
+	return err
+}
+
+// monotonic is CLOCK_MONOTONIC: ns since the kernel started.
+func monotonic() int64 { return time.Since(bootTime).Nanoseconds() }
+
+func arch0() int64 { return monotonic() }
+
+// resched asks CPU cpu to run its scheduler: a reschedule IPI wakes it from
+// halt (or from ring 3), and a waiting loop goroutine is woken.
+func resched(cpu int) {
+	select {
+	case loopWake <- struct{}{}:
+	default:
+	}
+	if cpu != arch.CurrentCPU() {
+		arch.SendIPI(cpu, arch.VecReschedule)
+	}
+}
+
+// cpuLoop is one of the per-CPU kernel loops (DESIGN decision 3). Each
+// iteration serves the runqueue of the CPU the goroutine is on: pick the
+// task, enter it in ring 3, handle its trap.
+func cpuLoop() {
+	idle := time.NewTimer(time.Hour)
+	voluntary := false
+	for {
+		cpu := arch.CurrentCPU()
+		st := kern.Sched.Schedule(cpu, voluntary)
+		voluntary = false
+		t := proc.TaskOf(st)
+		if t == nil || t.Flags&proc.PF_IDLE != 0 {
+			kern.RunTimers(monotonic())
+			idle.Reset(time.Second / arch.HZ)
+			select {
+			case <-loopWake:
+			case <-idle.C:
+			}
+			continue
+		}
+		voluntary = runTask(cpu, t)
+		runtime.Gosched()
+	}
+}
+
+// runTask runs t on cpu until it must give the CPU up: it blocks or exits
+// (a voluntary switch: true), is preempted by the tick, or the goroutine
+// moved to another CPU.
+func runTask(cpu int, t *proc.Task) (voluntary bool) {
+	if !t.Claim() {
+		return false // another loop is still handling its last trap
+	}
+	defer t.Unclaim()
+	for {
+		if !kern.PrepareToRun(t) {
+			kern.Deactivate(t)
+			return true
+		}
+		root := t.MM.Root()
+		loadedRoot[cpu].Store(root)
+		t0 := monotonic()
+		trap := arch.Enter(&t.Regs, uint64(cpu), root)
+		t1 := monotonic()
+		if trap == arch.TrapMoved {
+			return false
+		}
+		t.Utime += t1 - t0
+		switch {
+		case trap == arch.VecLocalTimer:
+			kern.RunTimers(t1)
+			if kern.Sched.Tick(cpu) {
+				return false
+			}
+			// Let the shell and other goroutines run (nothing else
+			// preempts this one).
+			runtime.Gosched()
+			if arch.CurrentCPU() != cpu {
+				return false
+			}
+		case trap >= arch.VecIRQBase && trap < 256:
+			arch.WakeVector(trap)
+		default:
+			kern.HandleTrap(t, trap)
+			t.Stime += monotonic() - t1
+			if t.Exited() {
+				return true
+			}
+			if t.Sleeping() {
+				kern.Deactivate(t)
+				return true
+			}
+		}
+		if kern.Sched.NeedResched(cpu) {
+			return false
+		}
+	}
+}
+
+// signalForeground delivers ^C/^\ from the console to the foreground job.
+func signalForeground(sig int) {
+	if fg := foreground.Load(); fg != nil {
+		kern.SendSignalInfo(fg, proc.SigInfo{Signo: int32(sig), Code: proc.SI_KERNEL}, true)
+	}
+}
+
+var foreground atomic.Pointer[proc.Task]

@@ -1,0 +1,117 @@
+package proc
+
+import (
+	"path"
+	"strings"
+
+	arch "tamix/arch/amd64"
+	"tamix/errno"
+	"tamix/mm"
+	"tamix/proc/binfmt"
+)
+
+// lookupImage finds an executable of the embedded /bin by path. A name
+// without a slash is looked up in /bin, as the shell's PATH would.
+func (k *Kernel) lookupImage(p string) ([]byte, string, error) {
+	if p == "" {
+		return nil, "", errno.ENOENT
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	p = path.Clean(p)
+	if p == "/bin" || p == "/" {
+		return nil, "", errno.EACCES // a directory
+	}
+	img, ok := k.Images[p]
+	if !ok {
+		if dir := path.Dir(p); dir != "/bin" && dir != "/" {
+			return nil, "", errno.ENOENT
+		}
+		return nil, "", errno.ENOENT
+	}
+	return img, p, nil
+}
+
+// Execve replaces t's program (do_execve → load_elf_binary): a new mm with
+// the image mapped lazily, the initial stack, caught signals reset to
+// SIG_DFL, close-on-exec descriptors closed. On error t is left untouched.
+func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
+	image, p, err := k.lookupImage(filename)
+	if err != nil {
+		return err
+	}
+	img, err := binfmt.Parse(image)
+	if err != nil {
+		return err
+	}
+	if err := binfmt.CheckArgs(filename, argv, envp); err != nil {
+		return err
+	}
+	newMM, err := mm.NewMM(k.Frames, k.KernelRoot, k.TLB)
+	if err != nil {
+		return errno.ENOMEM
+	}
+	var random [16]byte
+	k.Random(random[:])
+	aux := img.AuxInfo(filename)
+	aux.HWCap = k.HWCap
+	entry, sp, err := binfmt.LoadElfBinary(newMM, image, argv, envp, aux, random)
+	if err != nil {
+		newMM.Release()
+		return err
+	}
+
+	// The point of no return (begin_new_exec).
+	old := t.MM
+	t.MM, t.ActiveMM = newMM, newMM
+	if old != nil {
+		k.mmput(old)
+	}
+	t.SetComm(path.Base(p))
+	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
+	t.Files.closeOnExec()
+	k.flushSignalHandlers(t)
+	t.Regs = arch.TrapFrame{RIP: entry, RSP: sp, CS: arch.UserCS, SS: arch.UserSS}
+	t.Regs.SetUserFlags(0)
+	arch.InitFPU(&t.Regs)
+	t.pending = false
+	if t.vforkDone != nil {
+		close(t.vforkDone)
+		t.vforkDone = nil
+	}
+	return nil
+}
+
+// flushSignalHandlers resets caught signals to SIG_DFL; ignored ones stay
+// ignored and the mask is kept (flush_signal_handlers).
+func (k *Kernel) flushSignalHandlers(t *Task) {
+	sh := t.Sighand
+	if sh.shared() {
+		// After exec the process has its own handlers (unshare_sighand).
+		n := newSigHand()
+		sh.mu.Lock()
+		n.Action = sh.Action
+		sh.mu.Unlock()
+		t.Sighand = n
+		sh = n
+	}
+	sh.mu.Lock()
+	for i := range sh.Action {
+		a := &sh.Action[i]
+		if a.Handler != SIG_IGN {
+			a.Handler = SIG_DFL
+		}
+		a.Flags, a.Restorer, a.Mask = 0, 0, 0
+	}
+	sh.mu.Unlock()
+}
+
+// mmput drops t's use of m; the last user makes every CPU stop using its
+// page table before the frames are freed.
+func (k *Kernel) mmput(m *mm.MM) {
+	if m.Users() == 1 && k.DropMM != nil {
+		k.DropMM(m)
+	}
+	m.Mmput()
+}

@@ -1,0 +1,45 @@
+package proc
+
+import "sort"
+
+// PIDMax is Linux's default /proc/sys/kernel/pid_max.
+const PIDMax = 32768
+
+// pidTable allocates PIDs as alloc_pid does: cyclically upwards from the last
+// one handed out, wrapping to 300 (RESERVED_PIDS) past pid_max.
+type pidTable struct {
+	tasks map[int]*Task
+	last  int
+}
+
+const reservedPIDs = 300
+
+func (p *pidTable) init() { p.tasks = map[int]*Task{} }
+
+func (p *pidTable) alloc(t *Task) (int, bool) {
+	for tries := 0; tries < PIDMax; tries++ {
+		pid := p.last + 1
+		if pid >= PIDMax {
+			pid = reservedPIDs
+		}
+		p.last = pid
+		if _, used := p.tasks[pid]; !used {
+			p.tasks[pid] = t
+			return pid, true
+		}
+	}
+	return 0, false
+}
+
+func (p *pidTable) free(pid int) { delete(p.tasks, pid) }
+
+func (p *pidTable) find(pid int) *Task { return p.tasks[pid] }
+
+func (p *pidTable) all() []*Task {
+	out := make([]*Task, 0, len(p.tasks))
+	for _, t := range p.tasks {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out
+}

@@ -1,0 +1,116 @@
+package proc
+
+import (
+	"container/heap"
+	"errors"
+	"sync"
+
+	"tamix/fs"
+)
+
+// errBlock is returned by a system call that put its task to sleep: the
+// loop switches away and calls the system call again once the task wakes.
+var errBlock = errors.New("task blocked")
+
+// prepareToWait queues t on q and marks it TASK_INTERRUPTIBLE, like
+// prepare_to_wait: the caller checks its condition once more afterwards and
+// either calls finishWait or returns errBlock.
+func (k *Kernel) prepareToWait(t *Task, q *fs.WaitQueue) {
+	t.waiter.Wake = func() bool { return k.WakeUp(t) }
+	q.Add(&t.waiter)
+	t.SetState(TASK_INTERRUPTIBLE)
+}
+
+// finishWait undoes prepareToWait when the condition came true in time.
+func (k *Kernel) finishWait(t *Task, q *fs.WaitQueue) {
+	t.piLock.Lock()
+	t.SetState(TASK_RUNNING)
+	t.piLock.Unlock()
+	q.Remove(&t.waiter)
+}
+
+// WakeUp makes a sleeping task runnable (try_to_wake_up). It reports whether
+// the task was asleep.
+func (k *Kernel) WakeUp(t *Task) bool {
+	t.piLock.Lock()
+	defer t.piLock.Unlock()
+	if t.State() != TASK_INTERRUPTIBLE && t.State() != TASK_UNINTERRUPTIBLE {
+		return false
+	}
+	t.SetState(TASK_RUNNING)
+	if t.OnRQ {
+		// Still on its runqueue: the loop that runs it has not switched
+		// away yet and will now keep it (ttwu_runnable).
+		return true
+	}
+	if _, cpu := k.Sched.Wake(&t.Task); cpu >= 0 {
+		k.Resched(cpu)
+	}
+	return true
+}
+
+// Deactivate takes a task that went to sleep (or died) off its runqueue;
+// the loop calls it after a system call returned errBlock.
+func (k *Kernel) Deactivate(t *Task) {
+	t.piLock.Lock()
+	defer t.piLock.Unlock()
+	if s := t.State(); (s == TASK_INTERRUPTIBLE || s == TASK_UNINTERRUPTIBLE) && t.OnRQ {
+		k.Sched.Dequeue(&t.Task, true)
+	}
+}
+
+// timerQueue wakes sleepers at a deadline (nanosleep), checked on the tick.
+type timerQueue struct {
+	mu sync.Mutex
+	h  timerHeap
+}
+
+type sleepTimer struct {
+	when int64
+	t    *Task
+}
+
+type timerHeap []sleepTimer
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].when < h[j].when }
+func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)        { *h = append(*h, x.(sleepTimer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func (q *timerQueue) add(when int64, t *Task) {
+	q.mu.Lock()
+	heap.Push(&q.h, sleepTimer{when, t})
+	q.mu.Unlock()
+}
+
+// RunTimers wakes every task whose sleep ended by now. The loop calls it on
+// timer ticks.
+func (k *Kernel) RunTimers(now int64) {
+	var due []*Task
+	q := &k.timers
+	q.mu.Lock()
+	for q.h.Len() > 0 && q.h[0].when <= now {
+		due = append(due, heap.Pop(&q.h).(sleepTimer).t)
+	}
+	q.mu.Unlock()
+	for _, t := range due {
+		k.WakeUp(t)
+	}
+}
+
+// NextTimer returns the earliest deadline, or 0 when no task sleeps.
+func (k *Kernel) NextTimer() int64 {
+	q := &k.timers
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.h.Len() == 0 {
+		return 0
+	}
+	return q.h[0].when
+}

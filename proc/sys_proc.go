@@ -1,0 +1,203 @@
+package proc
+
+import (
+	"encoding/binary"
+
+	arch "tamix/arch/amd64"
+	"tamix/errno"
+)
+
+func init() {
+	syscallTable[SYS_fork] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+		return k.sysClone(t, CloneArgs{ExitSignal: SIGCHLD})
+	}
+	syscallTable[SYS_vfork] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+		return k.sysClone(t, CloneArgs{Flags: CLONE_VFORK | CLONE_VM, ExitSignal: SIGCHLD})
+	}
+	syscallTable[SYS_clone] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+		// x86-64 order: flags, newsp, parent_tidptr, child_tidptr, tls.
+		return k.sysClone(t, CloneArgs{Flags: a[0] &^ CSIGNAL, ExitSignal: int(a[0] & CSIGNAL),
+			Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4]})
+	}
+	syscallTable[SYS_execve] = sysExecve
+	syscallTable[SYS_wait4] = sysWait4
+	syscallTable[SYS_getrusage] = sysGetrusage
+}
+
+func (k *Kernel) sysClone(t *Task, args CloneArgs) (uint64, error) {
+	if args.ExitSignal != 0 && !validSignal(args.ExitSignal) {
+		return 0, errno.EINVAL
+	}
+	if args.Flags&CLONE_THREAD != 0 {
+		args.ExitSignal = -1
+	}
+	// The child resumes after the SYSCALL with RAX = 0.
+	t.Regs.RAX = 0
+	child, err := k.KernelClone(t, args)
+	if err != nil {
+		return 0, err
+	}
+	if args.Flags&CLONE_VFORK != 0 {
+		// The parent waits until the child execs or exits (wait_for_vfork_done).
+		done := child.vforkDone
+		if done != nil {
+			t.vforkWait = done
+			return uint64(child.PID), k.vforkSleep(t)
+		}
+	}
+	return uint64(child.PID), nil
+}
+
+// vforkSleep parks a vfork parent until the child releases the mm.
+func (k *Kernel) vforkSleep(t *Task) error {
+	select {
+	case <-t.vforkWait:
+		t.vforkWait = nil
+		return nil
+	default:
+	}
+	t.SetState(TASK_UNINTERRUPTIBLE)
+	ch := t.vforkWait
+	go func() { <-ch; k.WakeUp(t) }()
+	return errBlock
+}
+
+func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	filename, err := t.copyInString(a[0], 4096)
+	if err != nil {
+		return 0, err
+	}
+	argv, err := t.copyInStrings(a[1])
+	if err != nil {
+		return 0, err
+	}
+	envp, err := t.copyInStrings(a[2])
+	if err != nil {
+		return 0, err
+	}
+	if len(k.threadsOf(t)) > 1 {
+		k.killOtherThreads(t) // de_thread
+	}
+	if err := k.Execve(t, filename, argv, envp); err != nil {
+		return 0, err
+	}
+	return 0, nil
+}
+
+func sysWait4(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	pid, options := int(int32(a[0])), int(a[2])
+	if options&^(WNOHANG|WUNTRACED|WCONTINUED|WNOWAIT|WALL|WCLONE|0x20000000) != 0 {
+		return 0, errno.EINVAL
+	}
+	if pid == -(1 << 31) {
+		return 0, errno.ESRCH
+	}
+	k.prepareToWait(t, &t.GroupLeader.WaitChldExit)
+	res, ok, err := k.doWait(t.GroupLeader, pid, options)
+	if err != nil || ok || options&WNOHANG != 0 {
+		k.finishWait(t, &t.GroupLeader.WaitChldExit)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return 0, nil
+		}
+		if a[1] != 0 {
+			if err := t.putInt32(a[1], int32(res.Status)); err != nil {
+				return 0, err
+			}
+		}
+		if a[3] != 0 {
+			if err := t.copyOut(a[3], encodeRusage(res.Utime, res.Stime, res.MinFlt, res.MajFlt, 0, 0)); err != nil {
+				return 0, err
+			}
+		}
+		return uint64(res.PID), nil
+	}
+	if k.signalPending(t) {
+		k.finishWait(t, &t.GroupLeader.WaitChldExit)
+		return 0, errno.ERESTARTSYS
+	}
+	return 0, errBlock
+}
+
+// getrusage who.
+const (
+	RUSAGE_SELF     = 0
+	RUSAGE_CHILDREN = -1
+	RUSAGE_THREAD   = 1
+)
+
+// encodeRusage lays out struct rusage (144 bytes).
+func encodeRusage(utime, stime int64, minflt, majflt, nvcsw, nivcsw uint64) []byte {
+	b := make([]byte, 144)
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], uint64(utime/1e9))
+	le.PutUint64(b[8:], uint64(utime%1e9/1e3))
+	le.PutUint64(b[16:], uint64(stime/1e9))
+	le.PutUint64(b[24:], uint64(stime%1e9/1e3))
+	le.PutUint64(b[32+5*8:], minflt)  // ru_minflt
+	le.PutUint64(b[32+6*8:], majflt)  // ru_majflt
+	le.PutUint64(b[32+12*8:], nvcsw)  // ru_nvcsw
+	le.PutUint64(b[32+13*8:], nivcsw) // ru_nivcsw
+	return b
+}
+
+func sysGetrusage(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	var b []byte
+	switch int(int32(a[0])) {
+	case RUSAGE_SELF:
+		var ut, st int64
+		var mi, ma, nv, ni uint64
+		for _, th := range k.threadsOf(t) {
+			ut, st = ut+th.Utime, st+th.Stime
+			mi, ma = mi+th.MinFlt, ma+th.MajFlt
+			nv, ni = nv+th.Nvcsw, ni+th.Nivcsw
+		}
+		b = encodeRusage(ut, st, mi, ma, nv, ni)
+	case RUSAGE_THREAD:
+		b = encodeRusage(t.Utime, t.Stime, t.MinFlt, t.MajFlt, t.Nvcsw, t.Nivcsw)
+	case RUSAGE_CHILDREN:
+		s := t.Signal
+		b = encodeRusage(s.CUtime, s.CStime, s.CMinFlt, s.CMajFlt, 0, 0)
+	default:
+		return 0, errno.EINVAL
+	}
+	return 0, t.copyOut(a[1], b)
+}
+
+// DoGroupExit ends every thread of t's group with code (do_group_exit).
+func (k *Kernel) DoGroupExit(t *Task, code int) {
+	t.Sighand.mu.Lock()
+	if t.Signal.GroupExit {
+		code = t.Signal.GroupExitCode
+	} else {
+		t.Signal.GroupExit = true
+		t.Signal.GroupExitCode = code
+	}
+	t.Sighand.mu.Unlock()
+	for _, th := range k.threadsOf(t) {
+		if th != t {
+			k.SendSignalInfo(th, SigInfo{Signo: SIGKILL, Code: SI_KERNEL}, false)
+		}
+	}
+	k.DoExit(t, code)
+}
+
+// killOtherThreads ends every other thread before exec (de_thread). They
+// die on their way back to user mode; exec does not wait for them, which
+// differs from Linux when another thread is inside a long system call.
+func (k *Kernel) killOtherThreads(t *Task) {
+	for _, th := range k.threadsOf(t) {
+		if th != t {
+			th.Sighand.mu.Lock()
+			th.zapped = true
+			th.Sighand.mu.Unlock()
+			k.signalWake(th)
+		}
+	}
+}
+
+func fpuImage(tf *arch.TrapFrame) []byte { return append([]byte(nil), tf.FXSAVE()...) }
+
+func setFPUImage(tf *arch.TrapFrame, b []byte) { copy(tf.FXSAVE(), b) }

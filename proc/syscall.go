@@ -1,0 +1,262 @@
+package proc
+
+import (
+	"encoding/binary"
+	"errors"
+
+	arch "tamix/arch/amd64"
+	"tamix/errno"
+)
+
+// Linux x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+const (
+	SYS_read                   = 0
+	SYS_write                  = 1
+	SYS_open                   = 2
+	SYS_close                  = 3
+	SYS_stat                   = 4
+	SYS_fstat                  = 5
+	SYS_lstat                  = 6
+	SYS_poll                   = 7
+	SYS_lseek                  = 8
+	SYS_mmap                   = 9
+	SYS_mprotect               = 10
+	SYS_munmap                 = 11
+	SYS_brk                    = 12
+	SYS_rt_sigaction           = 13
+	SYS_rt_sigprocmask         = 14
+	SYS_rt_sigreturn           = 15
+	SYS_ioctl                  = 16
+	SYS_pread64                = 17
+	SYS_pwrite64               = 18
+	SYS_readv                  = 19
+	SYS_writev                 = 20
+	SYS_access                 = 21
+	SYS_pipe                   = 22
+	SYS_select                 = 23
+	SYS_sched_yield            = 24
+	SYS_madvise                = 28
+	SYS_dup                    = 32
+	SYS_dup2                   = 33
+	SYS_pause                  = 34
+	SYS_nanosleep              = 35
+	SYS_alarm                  = 37
+	SYS_getpid                 = 39
+	SYS_clone                  = 56
+	SYS_fork                   = 57
+	SYS_vfork                  = 58
+	SYS_execve                 = 59
+	SYS_exit                   = 60
+	SYS_wait4                  = 61
+	SYS_kill                   = 62
+	SYS_uname                  = 63
+	SYS_fcntl                  = 72
+	SYS_getcwd                 = 79
+	SYS_chdir                  = 80
+	SYS_umask                  = 95
+	SYS_getrlimit              = 97
+	SYS_getrusage              = 98
+	SYS_sysinfo                = 99
+	SYS_times                  = 100
+	SYS_getuid                 = 102
+	SYS_getgid                 = 104
+	SYS_setuid                 = 105
+	SYS_setgid                 = 106
+	SYS_geteuid                = 107
+	SYS_getegid                = 108
+	SYS_setpgid                = 109
+	SYS_getppid                = 110
+	SYS_getpgrp                = 111
+	SYS_setsid                 = 112
+	SYS_getpgid                = 121
+	SYS_getsid                 = 124
+	SYS_rt_sigpending          = 127
+	SYS_rt_sigtimedwait        = 128
+	SYS_rt_sigsuspend          = 130
+	SYS_sigaltstack            = 131
+	SYS_getpriority            = 140
+	SYS_setpriority            = 141
+	SYS_sched_setparam         = 142
+	SYS_sched_getparam         = 143
+	SYS_sched_setscheduler     = 144
+	SYS_sched_getscheduler     = 145
+	SYS_sched_get_priority_max = 146
+	SYS_sched_get_priority_min = 147
+	SYS_sched_rr_get_interval  = 148
+	SYS_prctl                  = 157
+	SYS_arch_prctl             = 158
+	SYS_setrlimit              = 160
+	SYS_gettid                 = 186
+	SYS_tkill                  = 200
+	SYS_time                   = 201
+	SYS_futex                  = 202
+	SYS_sched_setaffinity      = 203
+	SYS_sched_getaffinity      = 204
+	SYS_set_tid_address        = 218
+	SYS_clock_gettime          = 228
+	SYS_clock_getres           = 229
+	SYS_clock_nanosleep        = 230
+	SYS_exit_group             = 231
+	SYS_tgkill                 = 234
+	SYS_openat                 = 257
+	SYS_newfstatat             = 262
+	SYS_ppoll                  = 271
+	SYS_set_robust_list        = 273
+	SYS_pipe2                  = 293
+	SYS_prlimit64              = 302
+	SYS_getrandom              = 318
+	SYS_rseq                   = 334
+)
+
+// sysArgs are a system call's six arguments (rdi, rsi, rdx, r10, r8, r9).
+type sysArgs [6]uint64
+
+// syscallFn implements one system call. It returns the value for RAX, or an
+// errno (negated into RAX), or errBlock when the task went to sleep.
+type syscallFn func(k *Kernel, t *Task, a *sysArgs) (uint64, error)
+
+// syscallTable maps numbers to handlers (sys_call_table). Filled by init
+// functions in the sys_*.go files.
+var syscallTable = map[uint64]syscallFn{}
+
+// Syscall runs the system call in t's registers (do_syscall_64). A call that
+// sleeps leaves the registers as they were and marks the task pending: the
+// loop calls Syscall again when the task is woken.
+func (k *Kernel) Syscall(t *Task) {
+	tf := &t.Regs
+	nr := tf.RAX
+	if !t.pending {
+		t.restart = restartBlock{}
+		t.origRAX = nr
+	} else {
+		nr = t.origRAX
+	}
+	a := sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
+	fn, ok := syscallTable[nr]
+	if !ok {
+		t.LastENOSYS = nr
+		k.Log("%s[%d]: unknown system call %d (ENOSYS)", t.Comm(), t.PID, nr)
+		tf.RAX = errno.ENOSYS.Negated()
+		return
+	}
+	ret, err := fn(k, t, &a)
+	if k.Trace.Load() {
+		k.Log("%s[%d]: syscall %d(%#x, %#x, %#x) = %#x, %v", t.Comm(), t.PID, nr, a[0], a[1], a[2], ret, err)
+	}
+	if errors.Is(err, errBlock) {
+		t.pending = true
+		return
+	}
+	t.pending = false
+	if t.Flags&PF_EXITING != 0 || nr == SYS_rt_sigreturn || nr == SYS_execve && err == nil {
+		return // the handler set the registers itself
+	}
+	if err != nil {
+		var e errno.Errno
+		if !errors.As(err, &e) {
+			e = errno.EINVAL
+		}
+		tf.RAX = e.Negated()
+		return
+	}
+	tf.RAX = ret
+}
+
+// InSyscallSleep reports whether t sleeps inside a system call that must
+// be re-run when it is next picked.
+func (t *Task) InSyscallSleep() bool { return t.pending }
+
+// restartBlock keeps what a sleeping system call needs when it runs again
+// (Linux's restart_block): e.g. nanosleep's absolute deadline.
+type restartBlock struct {
+	deadline int64
+	armed    bool
+}
+
+// User memory helpers. Every pointer from user space goes through mm's
+// checked copies: a bad pointer is EFAULT, never a kernel fault.
+
+func (t *Task) copyIn(va uint64, n int) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b := make([]byte, n)
+	if err := t.MM.CopyIn(b, va); err != nil {
+		return nil, errno.EFAULT
+	}
+	return b, nil
+}
+
+func (t *Task) copyOut(va uint64, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if err := t.MM.CopyOut(va, b); err != nil {
+		return errno.EFAULT
+	}
+	return nil
+}
+
+func (t *Task) getUint64(va uint64) (uint64, error) {
+	b, err := t.copyIn(va, 8)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b), nil
+}
+
+func (t *Task) putUint64(va uint64, v uint64) error {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	return t.copyOut(va, b[:])
+}
+
+func (t *Task) putInt32(va uint64, v int32) error {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(v))
+	return t.copyOut(va, b[:])
+}
+
+// copyInString reads a NUL-terminated string of at most max bytes.
+func (t *Task) copyInString(va uint64, max int) (string, error) {
+	s, err := t.MM.CopyInString(va, max)
+	if err != nil {
+		var e errno.Errno
+		if errors.As(err, &e) {
+			return "", e
+		}
+		return "", errno.EFAULT
+	}
+	return s, nil
+}
+
+// copyInStrings reads a NULL-terminated array of string pointers (argv).
+func (t *Task) copyInStrings(va uint64) ([]string, error) {
+	var out []string
+	if va == 0 {
+		return nil, nil
+	}
+	for i := 0; ; i++ {
+		if i > 0x7fffffff/8 {
+			return nil, errno.E2BIG
+		}
+		p, err := t.getUint64(va + uint64(i)*8)
+		if err != nil {
+			return nil, err
+		}
+		if p == 0 {
+			return out, nil
+		}
+		s, err := t.copyInString(p, 128<<10)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+		if len(out) > 1<<16 {
+			return nil, errno.E2BIG
+		}
+	}
+}
+
+// trapFrameFor exposes the registers for the loop.
+func (t *Task) TrapFrame() *arch.TrapFrame { return &t.Regs }

@@ -1,0 +1,115 @@
+package proc
+
+import (
+	"errors"
+
+	arch "tamix/arch/amd64"
+	"tamix/mm"
+)
+
+// si_code values for faults.
+const (
+	ILL_ILLOPC = 1
+	FPE_FLTDIV = 3
+	FPE_INTOVF = 2
+	BUS_ADRALN = 1
+	TRAP_TRACE = 2
+)
+
+// HandleTrap handles a system call or an exception that brought t out of
+// ring 3 (trapno as arch.Enter returned it). Interrupts are the loop's
+// business and are ignored here.
+func (k *Kernel) HandleTrap(t *Task, trapno uint64) {
+	tf := &t.Regs
+	switch trapno {
+	case arch.TrapSyscall:
+		t.inSyscall = true
+		k.Syscall(t)
+	case arch.VecPageFault:
+		k.pageFault(t, tf.CR2, tf.ErrorCode)
+	case arch.VecDivide:
+		k.ForceSig(t, SigInfo{Signo: SIGFPE, Code: FPE_INTDIV, Addr: tf.RIP})
+	case arch.VecDebug:
+		k.ForceSig(t, SigInfo{Signo: SIGTRAP, Code: TRAP_TRACE, Addr: tf.RIP})
+	case arch.VecBreakpoint:
+		// RIP is past the int3, as Linux reports it; si_code SI_KERNEL.
+		k.ForceSig(t, SigInfo{Signo: SIGTRAP, Code: SI_KERNEL})
+	case arch.VecOverflow, arch.VecBound:
+		k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SI_KERNEL})
+	case arch.VecInvalidOp:
+		k.ForceSig(t, SigInfo{Signo: SIGILL, Code: ILL_ILLOPN, Addr: tf.RIP})
+	case arch.VecGPF, arch.VecInvalidTSS:
+		// hlt, privileged or non-canonical accesses: SIGSEGV, si_code
+		// SI_KERNEL, address 0 (do_general_protection).
+		k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SI_KERNEL})
+	case arch.VecSegNotPres, arch.VecStackFault:
+		k.ForceSig(t, SigInfo{Signo: SIGBUS, Code: SI_KERNEL})
+	case arch.VecAlignment:
+		k.ForceSig(t, SigInfo{Signo: SIGBUS, Code: BUS_ADRALN, Addr: tf.CR2})
+	case arch.VecX87, arch.VecSIMD:
+		k.ForceSig(t, SigInfo{Signo: SIGFPE, Code: FPE_FLTDIV, Addr: tf.RIP})
+	case arch.VecDeviceNA, arch.VecMachineCheck, arch.VecDoubleFault:
+		k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SI_KERNEL})
+	default:
+		if trapno < 32 {
+			k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SI_KERNEL})
+		}
+	}
+}
+
+// pageFault resolves a user #PF through mm (demand paging, COW, stack
+// growth) or sends the signal mm says (do_user_addr_fault).
+func (k *Kernel) pageFault(t *Task, addr, code uint64) {
+	res, err := t.MM.HandleFault(addr, mm.AccessFromErrorCode(code)|mm.AccessUser)
+	if err == nil {
+		if res.Major() {
+			t.MajFlt++
+		} else {
+			t.MinFlt++
+		}
+		return
+	}
+	var fe *mm.FaultError
+	if errors.As(err, &fe) {
+		k.ForceSig(t, SigInfo{Signo: int32(fe.Signal), Code: int32(fe.Code), Addr: fe.Addr})
+		return
+	}
+	k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SEGV_MAPERR, Addr: addr})
+}
+
+// PrepareToRun does what Linux does on the way back to user mode
+// (exit_to_user_mode_prepare): it re-runs a system call the task slept in,
+// delivers signals and fixes up interrupted calls. It reports whether t can
+// enter ring 3 now; if not, t went to sleep again or died.
+func (k *Kernel) PrepareToRun(t *Task) bool {
+	if t.Flags&PF_EXITING != 0 {
+		return false
+	}
+	if t.pending {
+		k.Syscall(t)
+		if t.pending || t.Flags&PF_EXITING != 0 {
+			return false
+		}
+	}
+	if k.signalPending(t) || t.zapped {
+		if !k.DoSignal(t) {
+			return false
+		}
+	}
+	restartSyscall(t, nil, false)
+	return true
+}
+
+// Exited reports whether t has gone through do_exit.
+func (t *Task) Exited() bool { return t.Flags&PF_EXITING != 0 }
+
+// Sleeping reports whether t left the runqueue's running state (it sleeps
+// and the loop must switch away).
+func (t *Task) Sleeping() bool { return t.State() != TASK_RUNNING }
+
+// Claim marks t as being run by a CPU loop (p->on_cpu); false if another
+// loop has it.
+func (t *Task) Claim() bool { return t.running.CompareAndSwap(false, true) }
+
+// Unclaim releases Claim.
+func (t *Task) Unclaim() { t.running.Store(false) }
