@@ -350,7 +350,6 @@ func FlushTLBOthers(mask uint64, root uint64, drop bool) {
 	atomic.StoreUint64(&tlbDropCR3, 0)
 }
 
-
 // CPUID1EDX returns CPUID.1:EDX (the feature bits Linux passes as AT_HWCAP).
 func CPUID1EDX() uint32 {
 	_, _, _, d := cpuidRaw(1, 0)
