@@ -48,6 +48,14 @@ func addProcessCommands(sh *shell) {
 		kern.Trace.Store(len(args) > 1 && args[1] == "on")
 		return 0
 	}})
+	sh.add(&command{name: "dmesg", usage: "dmesg", help: "print the kernel log", run: func(sh *shell, _ []string) int {
+		dmesgMu.Lock()
+		defer dmesgMu.Unlock()
+		for _, l := range dmesg {
+			fmt.Fprintln(sh.out, l)
+		}
+		return 0
+	}})
 	sh.external = runProgram
 	sh.beforePrompt = func(sh *shell) {
 		for len(jobs) > 0 {

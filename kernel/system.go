@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,8 +27,6 @@ var (
 	// loadedRoot[cpu] is the page table CPU cpu has loaded (Linux keeps the
 	// inverse, mm_cpumask): TLB shootdowns go to the CPUs that may cache it.
 	loadedRoot [arch.MaxCPUs]atomic.Uint64
-	// loopWake wakes loop goroutines that wait for work.
-	loopWake = make(chan struct{}, arch.MaxCPUs)
 	wallBase int64
 )
 
@@ -101,7 +100,7 @@ func startProcesses() error {
 		Images:     loadImages(),
 		HWCap:      uint64(edx),
 		Resched:    resched,
-		Log:        func(f string, a ...any) { fmt.Printf("tamix: "+f+"\n", a...) },
+		Log:        klog,
 		DropMM:     dropMM,
 	})
 	console.Signal = signalForeground
@@ -122,18 +121,33 @@ func startProcesses() error {
 	return err
 }
 
+// The kernel log (dmesg): messages about tasks go here rather than onto
+// the console, where they would mix with the programs' output.
+var (
+	dmesgMu sync.Mutex
+	dmesg   []string
+)
+
+const dmesgMax = 512
+
+func klog(format string, args ...any) {
+	line := fmt.Sprintf("[%10.6f] ", float64(monotonic())/1e9) + fmt.Sprintf(format, args...)
+	dmesgMu.Lock()
+	if len(dmesg) == dmesgMax {
+		dmesg = dmesg[1:]
+	}
+	dmesg = append(dmesg, line)
+	dmesgMu.Unlock()
+}
+
 // monotonic is CLOCK_MONOTONIC: ns since the kernel started.
 func monotonic() int64 { return time.Since(bootTime).Nanoseconds() }
 
 func arch0() int64 { return monotonic() }
 
 // resched asks CPU cpu to run its scheduler: a reschedule IPI wakes it from
-// halt (or from ring 3), and a waiting loop goroutine is woken.
+// halt or brings it out of ring 3.
 func resched(cpu int) {
-	select {
-	case loopWake <- struct{}{}:
-	default:
-	}
 	if cpu != arch.CurrentCPU() {
 		arch.SendIPI(cpu, arch.VecReschedule)
 	}
@@ -143,7 +157,6 @@ func resched(cpu int) {
 // iteration serves the runqueue of the CPU the goroutine is on: pick the
 // task, enter it in ring 3, handle its trap.
 func cpuLoop() {
-	idle := time.NewTimer(time.Hour)
 	voluntary := false
 	for {
 		cpu := arch.CurrentCPU()
@@ -151,12 +164,12 @@ func cpuLoop() {
 		voluntary = false
 		t := proc.TaskOf(st)
 		if t == nil || t.Flags&proc.PF_IDLE != 0 {
+			// Idle: halt right here until an interrupt (the tick, or a
+			// reschedule IPI from a wake-up). The goroutine stays on its
+			// CPU; Gosched lets the shell and other goroutines run.
 			kern.RunTimers(monotonic())
-			idle.Reset(time.Second / arch.HZ)
-			select {
-			case <-loopWake:
-			case <-idle.C:
-			}
+			arch.IdleUnless(func() bool { return kern.Sched.NeedResched(cpu) })
+			runtime.Gosched()
 			continue
 		}
 		voluntary = runTask(cpu, t)

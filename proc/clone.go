@@ -81,11 +81,8 @@ func (k *Kernel) KernelClone(parent *Task, args CloneArgs) (*Task, error) {
 func (k *Kernel) WakeUpNewTask(t *Task) {
 	t.piLock.Lock()
 	t.SetState(TASK_RUNNING)
-	cpu := k.Sched.WakeUpNewTask(&t.Task)
+	k.Sched.WakeUpNewTask(&t.Task) // sends the reschedule IPI itself
 	t.piLock.Unlock()
-	if cpu >= 0 {
-		k.Resched(cpu)
-	}
 }
 
 // copyProcess builds the child task (copy_process): dup_task_struct,

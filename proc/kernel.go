@@ -94,6 +94,8 @@ func NewKernel(c Config) *Kernel {
 	}
 	k.pids.init()
 	k.Sched = sched.New(c.NCPU, c.Clock)
+	// Wake-up preemption of a task on another CPU needs an IPI there.
+	k.Sched.SendReschedIPI = k.Resched
 	for cpu := 0; cpu < c.NCPU; cpu++ {
 		idle := newIdleTask(k, cpu)
 		k.Sched.InitIdle(cpu, &idle.Task)

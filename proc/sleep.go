@@ -43,9 +43,7 @@ func (k *Kernel) WakeUp(t *Task) bool {
 		// away yet and will now keep it (ttwu_runnable).
 		return true
 	}
-	if _, cpu := k.Sched.Wake(&t.Task); cpu >= 0 {
-		k.Resched(cpu)
-	}
+	k.Sched.Wake(&t.Task) // sends the reschedule IPI itself
 	return true
 }
 

@@ -355,3 +355,18 @@ func CPUID1EDX() uint32 {
 	_, _, _, d := cpuidRaw(1, 0)
 	return d
 }
+
+func idleHalt()
+
+// IdleUnless halts this CPU until the next interrupt unless busy() reports
+// work. busy runs with interrupts disabled, so a wake-up that makes it true
+// afterwards interrupts the halt instead of being missed.
+func IdleUnless(busy func() bool) {
+	f := irqDisable()
+	if busy() {
+		irqRestore(f)
+		return
+	}
+	idleHalt()
+	irqRestore(f)
+}

@@ -525,3 +525,13 @@ TEXT ·haltForever(SB),NOSPLIT,$0
 forever:
 	HLT
 	JMP	forever
+
+// func idleHalt()
+//
+// Called with interrupts disabled after the caller checked that it has
+// nothing to run: STI's one-instruction shadow makes STI;HLT atomic, so a
+// wake-up IPI that arrives after the check still ends the HLT.
+TEXT ·idleHalt(SB),NOSPLIT,$0
+	STI
+	HLT
+	RET
