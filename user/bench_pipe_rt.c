@@ -12,12 +12,16 @@ int main(int argc, char **argv)
 		die("pipe");
 	pid_t p = fork();
 	if (p == 0) {
+		close(a[1]);
+		close(b[0]);
 		for (;;) {
 			if (read(a[0], &c, 1) != 1)
 				_exit(0);
 			write(b[1], &c, 1);
 		}
 	}
+	close(a[0]);
+	close(b[1]);
 	long long t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		write(a[1], &c, 1);
