@@ -126,7 +126,12 @@ func runProgram(sh *shell, args []string, background bool) (int, bool) {
 	foreground.Store(t)
 	res, err := kern.WaitChild(kshell, t.PID, 0)
 	foreground.Store(nil)
-	console.Flush()
+	if b := console.Drain(); len(b) > 0 {
+		select {
+		case shellInput <- b:
+		default:
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(sh.out, "tamix: wait: %v\n", err)
 		return 1, true

@@ -182,6 +182,29 @@ func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool,
 			zombie = c
 			break
 		}
+		// Job-control changes, reported once each (wait_task_stopped,
+		// wait_task_continued).
+		sh := c.Sighand
+		sh.mu.Lock()
+		s := c.Signal
+		var status int
+		switch {
+		case options&WUNTRACED != 0 && s.Stopped && s.NotifyStop:
+			status = s.StopSig<<8 | 0x7f
+			if options&WNOWAIT == 0 {
+				s.NotifyStop = false
+			}
+		case options&WCONTINUED != 0 && s.NotifyCont:
+			status = 0xffff
+			if options&WNOWAIT == 0 {
+				s.NotifyCont = false
+			}
+		}
+		sh.mu.Unlock()
+		if status != 0 {
+			k.tasklistLock.Unlock()
+			return WaitResult{PID: c.TGID, Status: status, Utime: c.Utime, Stime: c.Stime}, true, nil
+		}
 	}
 	k.tasklistLock.Unlock()
 	if !matched {

@@ -83,18 +83,20 @@ const (
 
 // si_code values.
 const (
-	SI_USER     = 0
-	SI_KERNEL   = 0x80
-	SI_TKILL    = -6
-	CLD_EXITED  = 1
-	CLD_KILLED  = 2
-	CLD_DUMPED  = 3
-	ILL_ILLOPN  = 2
-	FPE_INTDIV  = 1
-	TRAP_BRKPT  = 1
-	SEGV_MAPERR = 1
-	SEGV_ACCERR = 2
-	BUS_ADRERR  = 2
+	SI_USER       = 0
+	SI_KERNEL     = 0x80
+	SI_TKILL      = -6
+	CLD_STOPPED   = 5
+	CLD_CONTINUED = 6
+	CLD_EXITED    = 1
+	CLD_KILLED    = 2
+	CLD_DUMPED    = 3
+	ILL_ILLOPN    = 2
+	FPE_INTDIV    = 1
+	TRAP_BRKPT    = 1
+	SEGV_MAPERR   = 1
+	SEGV_ACCERR   = 2
+	BUS_ADRERR    = 2
 )
 
 // SigSet is a set of signals: bit n-1 stands for signal n (sigset_t).
@@ -235,8 +237,14 @@ type SignalStruct struct {
 	SharedPending SigPending // signals sent to the whole process
 	GroupExit     bool       // SIGNAL_GROUP_EXIT: exit_group or a fatal signal
 	GroupExitCode int
-	NrThreads     int
-	Live          int
+	// Job control: the group is stopped by StopSig; Notify says what
+	// wait4 with WUNTRACED/WCONTINUED has yet to report.
+	Stopped    bool
+	StopSig    int
+	NotifyStop bool
+	NotifyCont bool
+	NrThreads  int
+	Live       int
 	// Resource usage of reaped children (cutime, cstime, cmin_flt…).
 	CUtime, CStime   int64
 	CMinFlt, CMajFlt uint64

@@ -52,7 +52,7 @@ func (k *Kernel) WakeUp(t *Task) bool {
 func (k *Kernel) Deactivate(t *Task) {
 	t.piLock.Lock()
 	defer t.piLock.Unlock()
-	if s := t.State(); (s == TASK_INTERRUPTIBLE || s == TASK_UNINTERRUPTIBLE) && t.OnRQ {
+	if s := t.State(); (s == TASK_INTERRUPTIBLE || s == TASK_UNINTERRUPTIBLE || s == TASK_STOPPED) && t.OnRQ {
 		k.Sched.Dequeue(&t.Task, true)
 	}
 }

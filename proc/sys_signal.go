@@ -32,6 +32,7 @@ func init() {
 		t.SetState(TASK_INTERRUPTIBLE)
 		return 0, errBlock
 	}
+	syscallTable[SYS_rt_sigsuspend] = sysRtSigsuspend
 	syscallTable[SYS_sigaltstack] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		if a[1] != 0 { // report "no alternate stack": SS_DISABLE
 			var b [24]byte
@@ -195,14 +196,28 @@ func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
 		return
 	}
 	if sig == SIGCONT || sig == SIGKILL {
-		// Cancel pending stops.
+		// Cancel pending stops (prepare_signal).
 		for _, s := range []int{SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU} {
 			t.Pending.drop(s)
 			t.Signal.SharedPending.drop(s)
 		}
 	}
+	if defaultAction(sig) == actStop {
+		t.Signal.SharedPending.drop(SIGCONT)
+		t.Pending.drop(SIGCONT)
+	}
+	wasStopped := t.Signal.Stopped
+	if (sig == SIGCONT || sig == SIGKILL) && wasStopped {
+		t.Signal.Stopped = false
+		if sig == SIGCONT {
+			t.Signal.NotifyCont, t.Signal.NotifyStop = true, false
+		}
+	}
 	if sigIgnored(t, sig) && sig != SIGKILL {
 		sh.mu.Unlock()
+		if (sig == SIGCONT) && wasStopped {
+			k.continueGroup(t)
+		}
 		return
 	}
 	if group {
@@ -211,6 +226,9 @@ func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
 		t.Pending.add(si)
 	}
 	sh.mu.Unlock()
+	if (sig == SIGCONT || sig == SIGKILL) && wasStopped {
+		k.continueGroup(t)
+	}
 	// Wake a thread that can take it (complete_signal): the target or, for a
 	// group signal it blocks, any thread of the group.
 	if !t.Blocked.Has(sig) || sig == SIGKILL {
@@ -234,12 +252,56 @@ func (k *Kernel) signalWake(t *Task) {
 	if !k.WakeUp(t) && t.running.Load() {
 		k.Resched(t.CPU)
 	}
-	if t.State() == TASK_STOPPED {
-		t.piLock.Lock()
-		t.SetState(TASK_INTERRUPTIBLE)
-		t.piLock.Unlock()
-		k.WakeUp(t)
+}
+
+// doSignalStop stops the whole thread group (do_signal_stop): every thread
+// goes to TASK_STOPPED until SIGCONT, and the parent hears of it through
+// SIGCHLD (unless SA_NOCLDSTOP) and wait4's WUNTRACED.
+func (k *Kernel) doSignalStop(t *Task, sig int) {
+	sh := t.Sighand
+	sh.mu.Lock()
+	s := t.Signal
+	s.Stopped, s.StopSig, s.NotifyStop, s.NotifyCont = true, sig, true, false
+	sh.mu.Unlock()
+	t.SetState(TASK_STOPPED)
+	for _, th := range k.threadsOf(t) {
+		if th != t {
+			k.signalWake(th) // they stop on their way back to user mode
+		}
 	}
+	k.notifyParentJobctl(t, CLD_STOPPED, sig)
+}
+
+// continueGroup resumes a stopped thread group after SIGCONT or SIGKILL.
+func (k *Kernel) continueGroup(t *Task) {
+	for _, th := range k.threadsOf(t) {
+		th.piLock.Lock()
+		if th.State() == TASK_STOPPED {
+			th.SetState(TASK_INTERRUPTIBLE)
+		}
+		th.piLock.Unlock()
+		k.WakeUp(th)
+	}
+	if t.Signal.NotifyCont {
+		k.notifyParentJobctl(t, CLD_CONTINUED, SIGCONT)
+	}
+}
+
+// notifyParentJobctl tells the parent a child stopped or continued
+// (do_notify_parent_cldstop).
+func (k *Kernel) notifyParentJobctl(t *Task, code int32, sig int) {
+	leader := t.GroupLeader
+	parent := leader.Parent
+	if parent == nil {
+		return
+	}
+	parent.Sighand.mu.Lock()
+	act := parent.Sighand.Action[SIGCHLD-1]
+	parent.Sighand.mu.Unlock()
+	if act.Flags&SA_NOCLDSTOP == 0 && parent.MM != nil {
+		k.SendSignalInfo(parent, SigInfo{Signo: SIGCHLD, Code: code, PID: int32(leader.TGID), Status: int32(sig)}, true)
+	}
+	parent.WaitChldExit.WakeAll()
 }
 
 // threadsOf returns the live threads of t's group.
@@ -275,7 +337,7 @@ func (k *Kernel) ForceSig(t *Task, si SigInfo) {
 func (k *Kernel) signalPending(t *Task) bool {
 	t.Sighand.mu.Lock()
 	defer t.Sighand.mu.Unlock()
-	return (t.Pending.Set|t.Signal.SharedPending.Set)&^t.Blocked != 0 || t.Signal.GroupExit || t.zapped
+	return (t.Pending.Set|t.Signal.SharedPending.Set)&^t.Blocked != 0 || t.Signal.GroupExit || t.zapped || t.Signal.Stopped
 }
 
 // dequeueSignal takes the lowest-numbered deliverable signal (synchronous
@@ -317,6 +379,10 @@ func (k *Kernel) DoSignal(t *Task) bool {
 			k.DoExit(t, t.Signal.GroupExitCode)
 			return false
 		}
+		if t.Signal.Stopped {
+			t.SetState(TASK_STOPPED)
+			return false
+		}
 		si, ok := k.dequeueSignal(t)
 		if !ok {
 			return true
@@ -336,9 +402,8 @@ func (k *Kernel) DoSignal(t *Task) bool {
 			case actIgnore, actCont:
 				continue
 			case actStop:
-				// Job control stops come with the tty issue: treat as ignored
-				// rather than killing the process.
-				continue
+				k.doSignalStop(t, sig)
+				return false
 			case actCore:
 				t.Flags |= PF_SIGNALED
 				t.GroupLeader.FatalSignal, t.GroupLeader.FatalRIP = si, t.Regs.RIP
@@ -434,10 +499,14 @@ func (k *Kernel) setupRtFrame(t *Task, sig int, si *SigInfo, act *SigAction) err
 	le.PutUint16(mc[18*8+6:], uint16(tf.SS))
 	le.PutUint64(mc[19*8:], tf.ErrorCode)
 	le.PutUint64(mc[20*8:], tf.Trapno)
-	le.PutUint64(mc[21*8:], uint64(t.Blocked))
+	oldmask := t.Blocked
+	if t.restoreSigmask {
+		oldmask, t.restoreSigmask = t.savedSigmask, false
+	}
+	le.PutUint64(mc[21*8:], uint64(oldmask))
 	le.PutUint64(mc[22*8:], tf.CR2)
 	le.PutUint64(mc[23*8:], fpAddr)
-	le.PutUint64(b[ucSigmaskOff:], uint64(t.Blocked))
+	le.PutUint64(b[ucSigmaskOff:], uint64(oldmask))
 	copy(b[siginfoOff:], si.encode())
 	if err := t.copyOut(frame, b); err != nil {
 		return err
@@ -492,4 +561,27 @@ func sysRtSigreturn(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	t.inSyscall = false
 	return tf.RAX, nil
+}
+
+// sysRtSigsuspend waits for a signal with a temporary mask; the old mask
+// comes back when the handler returns (set_restore_sigmask).
+func sysRtSigsuspend(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	if !t.restart.armed {
+		if a[1] != 8 {
+			return 0, errno.EINVAL
+		}
+		v, err := t.getUint64(a[0])
+		if err != nil {
+			return 0, err
+		}
+		t.savedSigmask, t.restoreSigmask = t.Blocked, true
+		t.Blocked = SigSet(v) &^ unblockable
+		t.restart.armed = true
+	}
+	if k.signalPending(t) {
+		t.restart.armed = false
+		return 0, errno.ERESTARTNOHAND
+	}
+	t.SetState(TASK_INTERRUPTIBLE)
+	return 0, errBlock
 }

@@ -87,7 +87,11 @@ type Task struct {
 	Signal  *SignalStruct // shared by the thread group
 	Sighand *SigHand      // actions, shared with CLONE_SIGHAND
 	Blocked SigSet        // the signal mask
-	Pending SigPending    // signals sent to this thread
+	// sigsuspend's temporary mask: the real one comes back after the
+	// handler (saved_sigmask, TIF_RESTORE_SIGMASK).
+	savedSigmask   SigSet
+	restoreSigmask bool
+	Pending        SigPending // signals sent to this thread
 	// SetChildTID / ClearChildTID (set_tid_address, CLONE_CHILD_*).
 	SetChildTID, ClearChildTID uint64
 

@@ -97,6 +97,10 @@ func (k *Kernel) PrepareToRun(t *Task) bool {
 		}
 	}
 	restartSyscall(t, nil, false)
+	if t.restoreSigmask {
+		// No handler ran after sigsuspend: restore the mask now.
+		t.Blocked, t.restoreSigmask = t.savedSigmask, false
+	}
 	return true
 }
 
@@ -106,6 +110,9 @@ func (t *Task) Exited() bool { return t.Flags&PF_EXITING != 0 }
 // Sleeping reports whether t left the runqueue's running state (it sleeps
 // and the loop must switch away).
 func (t *Task) Sleeping() bool { return t.State() != TASK_RUNNING }
+
+// Stopped reports job-control stop.
+func (t *Task) Stopped() bool { return t.State() == TASK_STOPPED }
 
 // Claim marks t as being run by a CPU loop (p->on_cpu); false if another
 // loop has it.

@@ -234,11 +234,14 @@ func (t *TTY) Receive(b []byte) {
 	}
 }
 
-// Flush drops pending input (when a job leaves the foreground).
-func (t *TTY) Flush() {
+// Drain takes the input nobody read (when a job leaves the foreground, the
+// shell gets the typeahead, as it would read it from a Linux tty).
+func (t *TTY) Drain() []byte {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := append(t.ready, t.line...)
 	t.line, t.ready, t.eof = nil, nil, 0
-	t.mu.Unlock()
+	return b
 }
 
 // Poll reports readiness.
