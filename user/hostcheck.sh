@@ -55,7 +55,7 @@ echo "$tests" | while IFS='|' read -r name cmd; do
 	fi
 	ok=1
 	for run in 1 2; do
-		env -i PATH="$OUT" HOME=/ TERM=vt100 /usr/bin/script -qec "$cmd" /dev/null \
+		env -i PATH="$OUT" HOME=/ TERM=vt100 /usr/bin/script -qec "exec $cmd" /dev/null \
 			</dev/null >"$OUT/host-out/$name.$run" 2>&1
 		rc=$?
 		[ "$rc" = "$want" ] || { echo "FAIL $name: run $run exit $rc, want $want"; ok=0; }
