@@ -56,6 +56,25 @@ func addProcessCommands(sh *shell) {
 		}
 		return 0
 	}})
+	sh.add(&command{name: "repeat", usage: "repeat N command [args...]", help: "run a command N times (stops at the first failure)", run: func(sh *shell, args []string) int {
+		n, err := strconv.Atoi(strings.TrimSpace(strings.Join(args[1:2], "")))
+		if len(args) < 3 || err != nil || n < 0 {
+			fmt.Fprintln(sh.out, "usage: repeat N command [args...]")
+			return 2
+		}
+		for i := 0; i < n; i++ {
+			sh.exec(strings.Join(quoteAll(args[2:]), " "))
+			if sh.status != 0 {
+				return sh.status
+			}
+		}
+		return 0
+	}})
+	sh.add(&command{name: "free", usage: "free", help: "page frames: free, used, total", run: func(sh *shell, _ []string) int {
+		free, total := frames.FreeCount(), frames.TotalCount()
+		fmt.Fprintf(sh.out, "frames: %d free, %d used, %d total (4 KiB each)\n", free, total-free, total)
+		return 0
+	}})
 	sh.external = runProgram
 	sh.beforePrompt = func(sh *shell) {
 		for len(jobs) > 0 {
@@ -213,4 +232,13 @@ func cmdKill(sh *shell, args []string) int {
 	}
 	kern.SendSignalInfo(t.GroupLeader, proc.SigInfo{Signo: int32(sig), Code: proc.SI_USER}, true)
 	return 0
+}
+
+// quoteAll quotes words so that splitWords gives them back unchanged.
+func quoteAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return out
 }

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"runtime"
 	"time"
 
 	arch "tamix/arch/amd64"
@@ -33,11 +36,30 @@ func consoleReader() {
 			continue
 		}
 		b := append([]byte(nil), buf[:n]...)
+		if i := bytes.IndexByte(b, sysrqKey); i >= 0 {
+			sysrq()
+			b = append(b[:i], b[i+1:]...)
+		}
 		if foreground.Load() != nil {
 			console.Receive(b)
 		} else {
 			shellInput <- b
 		}
+	}
+}
+
+// sysrqKey (^T) dumps every goroutine's stack and the tasks to the console,
+// whatever runs: the way to see where a hung system waits (like Linux's
+// magic SysRq t).
+const sysrqKey = 0x14
+
+func sysrq() {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	boot.UART0.Write([]byte("\r\n--- sysrq: goroutines ---\r\n"))
+	boot.UART0.Write(bytes.ReplaceAll(buf[:n], []byte("\n"), []byte("\r\n")))
+	for _, t := range kern.Tasks() {
+		fmt.Fprintf(boot.UART0, "task %d %s state %c pending=%v cpu %d onrq %v\r\n", t.PID, t.Comm(), t.StateChar(), t.InSyscallSleep(), t.CPU, t.OnRQ)
 	}
 }
 

@@ -29,6 +29,8 @@ func (k *Kernel) DoExit(t *Task, code int) {
 	}
 	t.Flags |= PF_EXITING
 	t.ExitCode = code
+	k.Log("%s[%d]: exit status %#x, utime %d us, stime %d us, minflt %d, majflt %d",
+		t.Comm(), t.PID, code, t.Utime/1000, t.Stime/1000, t.MinFlt, t.MajFlt)
 
 	// CLONE_CHILD_CLEARTID: zero the TID word and wake a futex waiter
 	// (pthread_join) — mm_release.

@@ -52,6 +52,14 @@ func (k *Kernel) WakeUp(t *Task) bool {
 func (k *Kernel) Deactivate(t *Task) {
 	t.piLock.Lock()
 	defer t.piLock.Unlock()
+	// A signal that arrived after the system call looked for one, but
+	// before __state said "sleeping", would find the task awake and not
+	// wake it: check once more here, as __schedule does
+	// (signal_pending_state).
+	if t.State() == TASK_INTERRUPTIBLE && k.signalPending(t) {
+		t.SetState(TASK_RUNNING)
+		return
+	}
 	if s := t.State(); (s == TASK_INTERRUPTIBLE || s == TASK_UNINTERRUPTIBLE || s == TASK_STOPPED) && t.OnRQ {
 		k.Sched.Dequeue(&t.Task, true)
 	}

@@ -136,8 +136,8 @@ func encodeRusage(utime, stime int64, minflt, majflt, nvcsw, nivcsw uint64) []by
 	le.PutUint64(b[8:], uint64(utime%1e9/1e3))
 	le.PutUint64(b[16:], uint64(stime/1e9))
 	le.PutUint64(b[24:], uint64(stime%1e9/1e3))
-	le.PutUint64(b[32+5*8:], minflt)  // ru_minflt
-	le.PutUint64(b[32+6*8:], majflt)  // ru_majflt
+	le.PutUint64(b[32+4*8:], minflt)  // ru_minflt
+	le.PutUint64(b[32+5*8:], majflt)  // ru_majflt
 	le.PutUint64(b[32+12*8:], nvcsw)  // ru_nvcsw
 	le.PutUint64(b[32+13*8:], nivcsw) // ru_nivcsw
 	return b
