@@ -27,7 +27,7 @@ var (
 	// loadedRoot[cpu] is the page table CPU cpu has loaded (Linux keeps the
 	// inverse, mm_cpumask): TLB shootdowns go to the CPUs that may cache it.
 	loadedRoot [arch.MaxCPUs]atomic.Uint64
-	wallBase int64
+	wallBase   int64
 )
 
 // machineTLB implements mm.TLB with invlpg here and IPIs elsewhere.
