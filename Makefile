@@ -67,6 +67,7 @@ kernel: user
 		echo "make: $(TAMAGO_DIST) is missing; asking 'go tool tamago' to build it (needs GitHub, ~5 min)"; \
 	fi; \
 	$(TAMAGO_ENV) $$tg build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(KERNEL) ./kernel || { \
+		if [ -n "$(TAMAGO)" ] || [ -x "$(TAMAGO_DIST)" ]; then exit 1; fi; \
 		echo ""; \
 		echo "make: could not build the kernel. It needs the TamaGo distribution of Go ($(TAMAGO_TAG))."; \
 		echo "  With internet access, 'go tool tamago' clones github.com/usbarmory/tamago-go and builds it"; \

@@ -120,6 +120,12 @@ func statusText(status int, t *proc.Task) string {
 // runProgram starts /bin/args[0] as a child of the shell's kernel thread
 // and waits for it unless it runs in the background.
 func runProgram(sh *shell, args []string, background bool) (int, bool) {
+	return startProgram(sh, args, background, nil)
+}
+
+// startProgram is runProgram with a set-up step on the child before it
+// first runs (nice, taskset, chrt).
+func startProgram(sh *shell, args []string, background bool, setup func(*proc.Task) error) (int, bool) {
 	name := args[0]
 	path := name
 	if !strings.HasPrefix(path, "/") {
@@ -129,7 +135,15 @@ func runProgram(sh *shell, args []string, background bool) (int, bool) {
 		return 0, false
 	}
 	env := []string{"HOME=/", "PATH=/bin", "TERM=linux"}
-	t, err := kern.Spawn(kshell, path, args, env, nil)
+	var setupErr error
+	t, err := kern.Spawn(kshell, path, args, env, func(t *proc.Task) {
+		if setup != nil {
+			setupErr = setup(t)
+		}
+	})
+	if setupErr != nil {
+		fmt.Fprintf(sh.out, "tamix: %s: %v\n", name, setupErr)
+	}
 	if err != nil {
 		e, _ := err.(errno.Errno)
 		fmt.Fprintf(sh.out, "tamix: %s: %v\n", name, e.Error())
@@ -185,7 +199,7 @@ func cmdLs(sh *shell, args []string) int {
 }
 
 func cmdPs(sh *shell, _ []string) int {
-	fmt.Fprintf(sh.out, "%5s %5s %5s S CPU POL  NI PRI %8s %8s %9s %9s COMM\n", "PID", "TGID", "PPID", "MINFLT", "MAJFLT", "UTIME", "STIME")
+	fmt.Fprintf(sh.out, "%5s %5s %5s S CPU POL  NI PRI %8s %8s %9s %9s %9s %6s %6s COMM\n", "PID", "TGID", "PPID", "MINFLT", "MAJFLT", "UTIME", "STIME", "SUMEXEC", "NVCSW", "NIVCSW")
 	for _, t := range kern.Tasks() {
 		ppid := 0
 		if p := t.RealParent; p != nil && p != t {
@@ -195,9 +209,9 @@ func cmdPs(sh *shell, _ []string) int {
 		if t.Flags&proc.PF_IDLE != 0 {
 			pol = "IDL"
 		}
-		fmt.Fprintf(sh.out, "%5d %5d %5d %c %3d %-3s %3d %3d %8d %8d %9s %9s %s\n",
+		fmt.Fprintf(sh.out, "%5d %5d %5d %c %3d %-3s %3d %3d %8d %8d %9s %9s %9s %6d %6d %s\n",
 			t.PID, t.TGID, ppid, t.StateChar(), t.CPU, pol, t.Nice(), t.Prio,
-			t.MinFlt, t.MajFlt, ms(t.Utime), ms(t.Stime), t.Comm())
+			t.MinFlt, t.MajFlt, ms(t.Utime), ms(t.Stime), ms(t.SE.SumExecRuntime), t.Nvcsw, t.Nivcsw, t.Comm())
 	}
 	return 0
 }

@@ -33,6 +33,7 @@ func main() {
 	sh := newShell(&shellConsole{})
 	addMachineCommands(sh)
 	addProcessCommands(sh)
+	addSchedCommands(sh)
 	fmt.Printf("tamix: prompt after %d ms (guest time since reset)\n", boot.SinceReset()/1e6)
 	sh.run()
 	select {}

@@ -29,6 +29,9 @@ type shell struct {
 	// external runs a command that is not a built-in (a program of /bin);
 	// ok=false means there is no such program.
 	external func(sh *shell, args []string, background bool) (status int, ok bool)
+	// background is set while a built-in runs for a line ending in "&"
+	// (nice, taskset and chrt start programs).
+	background bool
 	// beforePrompt runs before each line is read (reaping background jobs).
 	beforePrompt func(sh *shell)
 }
@@ -105,7 +108,9 @@ func (sh *shell) exec(line string) {
 		return
 	}
 	if c, ok := sh.cmds[args[0]]; ok {
+		sh.background = background
 		sh.status = c.run(sh, args)
+		sh.background = false
 		return
 	}
 	if sh.external != nil {

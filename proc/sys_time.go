@@ -44,9 +44,13 @@ func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return k.Clock(), nil
 	case CLOCK_PROCESS_CPUTIME_ID:
-		return t.Utime + t.Stime + t.SE.SumExecRuntime - t.SE.SumExecRuntime, nil
+		var ns int64
+		for _, th := range k.threadsOf(t) {
+			ns += th.Utime + th.Stime
+		}
+		return ns, nil
 	case CLOCK_THREAD_CPUTIME_ID:
-		return t.SE.SumExecRuntime, nil
+		return t.Utime + t.Stime, nil
 	}
 	return 0, errno.EINVAL
 }
