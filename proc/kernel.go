@@ -8,6 +8,7 @@ import (
 	"tamix/fs"
 	"tamix/mm"
 	"tamix/sched"
+	"tamix/vfs"
 )
 
 // Kernel holds the process-wide state of one tamix instance. Package kernel
@@ -29,6 +30,8 @@ type Kernel struct {
 	Console fs.File
 	// Images are the executables embedded in the kernel, by path (/bin/x).
 	Images map[string][]byte
+	// VFS is the namespace open(2) and friends see; nil in tests without one.
+	VFS *vfs.FS
 	// HWCap is CPUID.1:EDX, reported to programs as AT_HWCAP.
 	HWCap uint64
 	// Resched asks CPU cpu to reschedule (a reschedule IPI on the machine).
@@ -71,6 +74,7 @@ type Config struct {
 	Random     func([]byte)
 	Console    fs.File
 	Images     map[string][]byte
+	VFS        *vfs.FS
 	HWCap      uint64
 	Resched    func(cpu int)
 	Log        func(format string, args ...any)
@@ -83,7 +87,7 @@ func NewKernel(c Config) *Kernel {
 	k := &Kernel{
 		Frames: c.Frames, KernelRoot: c.KernelRoot, TLB: c.TLB, NCPU: c.NCPU,
 		Clock: c.Clock, Wall: c.Wall, Random: c.Random, Console: c.Console,
-		Images: c.Images, HWCap: c.HWCap, Resched: c.Resched, Log: c.Log, DropMM: c.DropMM,
+		Images: c.Images, VFS: c.VFS, HWCap: c.HWCap, Resched: c.Resched, Log: c.Log, DropMM: c.DropMM,
 		MaxThreads: defaultMaxThreads(c.Frames),
 	}
 	if k.Log == nil {

@@ -89,6 +89,7 @@ func (k *Kernel) doRW(t *Task, f fs.File, write bool, iov []iovec, total uint64)
 		if n > 0 {
 			return uint64(n), nil
 		}
+		k.pipeWriteError(t, f, err) // SIGPIPE (sys_pipe.go)
 		return 0, err
 	}
 	buf := make([]byte, min(total, 64<<10))
