@@ -35,11 +35,11 @@ func newHarness(t testing.TB) *harness {
 	frames := mm.NewFrameAllocator(mem, []mm.Range{{Start: frameBase, End: frameBase + harnessFrames*mm.PageSize}})
 	con := &testConsole{}
 	h.k = NewKernel(Config{
-		Frames: frames,
-		NCPU:   1,
-		Clock:  func() int64 { return h.now },
-		Wall:   func() int64 { return 1_700_000_000_000_000_000 + h.now },
-		Random: func(b []byte) {},
+		Frames:  frames,
+		NCPU:    1,
+		Clock:   func() int64 { return h.now },
+		Wall:    func() int64 { return 1_700_000_000_000_000_000 + h.now },
+		Random:  func(b []byte) {},
 		Console: con,
 		VFS: vfs.New(vfs.Config{
 			Images:  map[string][]byte{"/bin/cat": []byte("\x7fELF-cat")},

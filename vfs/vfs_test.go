@@ -68,7 +68,7 @@ func TestLookup(t *testing.T) {
 		{nil, "/tmp/f/", "", errno.ENOTDIR},
 		{nil, long, "", errno.ENAMETOOLONG},
 		{nil, "/" + strings.Repeat("a/", 2047) + "b", "", errno.ENAMETOOLONG}, // 4096 bytes
-		{nil, strings.Repeat("./", 2047) + "b", "", errno.ENOENT},           // 4095 bytes: walked
+		{nil, strings.Repeat("./", 2047) + "b", "", errno.ENOENT},             // 4095 bytes: walked
 	}
 	for _, tc := range tests {
 		ino, err := v.Lookup(tc.base, tc.path)
