@@ -37,21 +37,21 @@ func prefixRun(c prefixCmd) func(sh *shell, args []string) int {
 
 // runWith runs args like runProgram, applying the outer set-ups and then
 // setup to the child before it first runs.
-func runWith(sh *shell, args []string, outer, setup setupFunc) int {
+func runWith(sh *shell, args []string, outer, inner setupFunc) int {
 	both := func(t *proc.Task) error {
 		if outer != nil {
 			if err := outer(t); err != nil {
 				return err
 			}
 		}
-		return setup(t)
+		return inner(t)
 	}
 	if len(args) > 0 {
 		if c, ok := schedPrefixes[args[0]]; ok {
 			return c(sh, args, both)
 		}
 	}
-	setup = both
+	setup := both
 	background := sh.background
 	if len(args) == 0 {
 		fmt.Fprintln(sh.out, "missing command")

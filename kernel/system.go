@@ -15,6 +15,7 @@ import (
 	"tamix/mm"
 	"tamix/proc"
 	"tamix/tty"
+	"tamix/vfs"
 )
 
 // The kernel's process state, made by startProcesses.
@@ -104,6 +105,7 @@ func startProcesses() error {
 		DropMM:     dropMM,
 	})
 	console.Signal = signalForeground
+	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall}) // ipc/vfs engineer: the namespace for open(2)
 	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
 		loadedRoot[cpu].Store(arch.KernelCR3())
 		go cpuLoop()
