@@ -231,11 +231,38 @@ func SinceReset() int64 {
 // this CPU. Halting until the next interrupt saves the host CPU (and, under
 // QEMU's icount, keeps idle time from counting as guest instructions). Before
 // the periodic tick runs, only halt when no Go timer is pending.
+//
+// The Go runtime does not interrupt a halted CPU when it readies a goroutine
+// elsewhere (a mutex released, a channel sent to): the halted CPU would only
+// notice at its next tick. So an idle CPU first polls for a short while, as
+// Linux's cpuidle polls before a deep sleep, and halts only after that.
 func idle(until int64) {
-	if ticking.Load() || until == math.MaxInt64 {
-		haltUntilInterrupt()
+	if !ticking.Load() && until != math.MaxInt64 {
+		return
 	}
+	id := CPU.LAPIC.ID() & 0xff
+	now := rdtsc()
+	st := &idleState[id]
+	if now-st.last > idleGap*TSCHz/1e9 {
+		st.since = now // a new idle period
+	}
+	st.last = now
+	if now-st.since < idlePoll*TSCHz/1e9 {
+		return
+	}
+	haltUntilInterrupt()
+	st.last = rdtsc()
+	st.since = st.last
 }
+
+// Idle polling: poll for idlePoll ns after the CPU ran out of goroutines;
+// calls further apart than idleGap start a new idle period.
+const (
+	idlePoll = 50000
+	idleGap  = 20000
+)
+
+var idleState [256]struct{ since, last uint64 }
 
 // EnableConsoleIRQ routes COM1's receive interrupt to vector on the boot CPU.
 func EnableConsoleIRQ(vector int) {

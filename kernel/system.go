@@ -170,8 +170,14 @@ func cpuLoop() {
 			// reschedule IPI from a wake-up). The goroutine stays on its
 			// CPU; Gosched lets the shell and other goroutines run.
 			kern.RunTimers(monotonic())
+			ticks := arch.Ticks(cpu)
 			arch.IdleUnless(func() bool { return kern.Sched.NeedResched(cpu) })
-			runtime.Gosched()
+			if arch.Ticks(cpu) != ticks {
+				// A tick: let other goroutines of this CPU run. A
+				// reschedule IPI goes straight back to the runqueue, so
+				// the loop does not wander to another CPU.
+				runtime.Gosched()
+			}
 			continue
 		}
 		voluntary = runTask(cpu, t)

@@ -48,6 +48,7 @@ func (k *Kernel) DoExit(t *Task, code int) {
 		k.mmput(m)
 	}
 	t.Files.put()
+	k.ExitFS(t)
 	t.Sighand.mu.Lock()
 	t.Sighand.count--
 	t.Sighand.mu.Unlock()
