@@ -475,15 +475,18 @@ func (m *Machine) RunUntil(cmd, pattern string, timeout time.Duration) (string, 
 		return "", err
 	}
 	return m.waitFor(fmt.Sprintf("%q after %q", pattern, cmd), timeout, func(text string) (string, int, bool) {
-		e := skipEcho(text, m.cfg.Prompt, cmd)
+		e, foreign := skipEcho(text, m.cfg.Prompt, cmd)
 		if e < 0 {
 			return "", 0, false
 		}
-		loc := re.FindStringIndex(text[e:])
+		loc := re.FindStringIndex(foreign + text[e:])
 		if loc == nil {
 			return "", 0, false
 		}
-		return text[e : e+loc[1]], e + loc[1], true
+		if loc[1] <= len(foreign) {
+			return foreign[:loc[1]], e, true
+		}
+		return foreign + text[e:e+loc[1]-len(foreign)], e + loc[1] - len(foreign), true
 	})
 }
 

@@ -141,63 +141,117 @@ func printable(cmd string) bool {
 	return true
 }
 
+// maxEchoSearch bounds how far into the text skipEcho looks for the echo.
+const maxEchoSearch = 64 << 10
+
 // skipEcho finds the end of the echo of a command line typed after a
 // prompt. text is the normalized console text right after the prompt; it
 // returns the index just past the line end that Enter produced, or -1 while
-// the echo is not complete yet.
+// the echo is not complete yet, and the foreign text found inside the echo.
 //
-// A printable command is matched against the echo (the terminal inserts a
-// line break after every 80 columns, prompt included). A command with
-// control characters or escape sequences (line editing, history) cannot be
-// matched: then the echo is taken to be the first line.
-func skipEcho(text, prompt, cmd string) int {
+// A printable command is matched against the echo. The terminal inserts a
+// line break after every 80 columns (prompt included), and output of
+// background jobs may arrive before or inside the echo ("tamix# w" "spin
+// done\n" "ait\n"): such foreign lines are skipped and returned, so the
+// caller can count them as output. A redraw of the prompt at a line start
+// restarts the echo. A command with control characters or escape sequences
+// (line editing, history) cannot be matched: then the echo is taken to be
+// the first line; the same fallback is used when the echo cannot be found
+// but a prompt has already followed.
+func skipEcho(text, prompt, cmd string) (int, string) {
 	if printable(cmd) {
-		i, j := 0, 0
-		for j < len(cmd) {
-			if i >= len(text) {
-				return -1
-			}
-			switch {
-			case text[i] == cmd[j]:
-				i++
-				j++
-			case text[i] == '\n':
-				i++ // a line wrap
-			default:
-				goto firstLine
-			}
+		if len(text) > maxEchoSearch {
+			text = text[:maxEchoSearch]
 		}
-		cols := utf8.RuneCountInString(prompt) + utf8.RuneCountInString(cmd)
-		if cmd != "" && cols%termWidth == 0 {
-			// the last character ended a terminal line: x/term wrapped
-			// before Enter's own line end
-			if i >= len(text) {
-				return -1
-			}
-			if text[i] == '\n' {
-				i++
-			}
+		e := echoSearch{text: text, prompt: prompt, cmd: cmd,
+			exact:  cmd != "" && (utf8.RuneCountInString(prompt)+utf8.RuneCountInString(cmd))%termWidth == 0,
+			failed: map[[2]int]bool{}}
+		if end, ok := e.search(0, 0); ok {
+			return end, e.foreign.String()
 		}
-		if i >= len(text) {
-			return -1
+		if e.hitEnd && findPrompt(text, prompt) < 0 {
+			return -1, "" // may still come
+		}
+	}
+	if k := strings.IndexByte(text, '\n'); k >= 0 {
+		return k + 1, ""
+	}
+	return -1, ""
+}
+
+// echoSearch is a depth-first search for the echo of cmd in text.
+type echoSearch struct {
+	text, prompt, cmd string
+	exact             bool // the echo ends at column 80: a wrap precedes Enter
+	failed            map[[2]int]bool
+	hitEnd            bool // some path needed more text
+	foreign           strings.Builder
+}
+
+// search matches cmd[j:] at text[i:]; it returns the end of the echo.
+func (e *echoSearch) search(i, j int) (int, bool) {
+	if e.failed[[2]int{i, j}] {
+		return 0, false
+	}
+	text, cmd := e.text, e.cmd
+	if i >= len(text) {
+		e.hitEnd = true
+		return 0, false
+	}
+	lineStart := i == 0 || text[i-1] == '\n'
+	if j == len(cmd) {
+		if e.exact && text[i] == '\n' {
+			if i+1 >= len(text) {
+				e.hitEnd = true
+				return 0, false
+			}
+			if text[i+1] == '\n' {
+				return i + 2, true
+			}
 		}
 		if text[i] == '\n' {
-			return i + 1
+			return i + 1, true
+		}
+	} else if text[i] == cmd[j] {
+		if end, ok := e.search(i+1, j+1); ok {
+			return end, true
+		}
+	} else if text[i] == '\n' && j > 0 {
+		// a line wrap inside the echo
+		if end, ok := e.search(i+1, j); ok {
+			return end, true
 		}
 	}
-firstLine:
-	if k := strings.IndexByte(text, '\n'); k >= 0 {
-		return k + 1
+	if lineStart && strings.HasPrefix(text[i:], e.prompt) {
+		// the terminal redrew the prompt and the line
+		if end, ok := e.search(i+len(e.prompt), 0); ok {
+			return end, true
+		}
 	}
-	return -1
+	// foreign output up to the end of its line
+	if k := strings.IndexByte(text[i:], '\n'); k >= 0 {
+		n := e.foreign.Len()
+		e.foreign.WriteString(text[i : i+k+1])
+		if end, ok := e.search(i+k+1, j); ok {
+			return end, true
+		}
+		s := e.foreign.String()[:n]
+		e.foreign.Reset()
+		e.foreign.WriteString(s)
+	} else {
+		e.hitEnd = true
+	}
+	e.failed[[2]int{i, j}] = true
+	return 0, false
 }
 
 // parseCommand parses the console text that follows a prompt at which cmd
 // was typed. When the next prompt has arrived it returns the command's
-// output (the text between the echoed line and the next prompt), the number
-// of bytes of text up to the end of that prompt, and true.
+// output (foreign lines inside the echo, then the text between the echoed
+// line and the next prompt), the number of bytes of text up to the end of
+// that prompt, and true.
 func parseCommand(text, prompt, cmd string) (output string, consumed int, ok bool) {
-	e := skipEcho(text, prompt, cmd)
+	e, foreign := skipEcho(text, prompt, cmd)
 	if e < 0 {
 		return "", 0, false
 	}
@@ -206,7 +260,7 @@ func parseCommand(text, prompt, cmd string) (output string, consumed int, ok boo
 		return "", 0, false
 	}
 	p += e
-	return text[e:p], p + len(prompt), true
+	return foreign + text[e:p], p + len(prompt), true
 }
 
 // tail returns the last n lines of s (at most max bytes).

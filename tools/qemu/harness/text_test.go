@@ -61,24 +61,48 @@ func TestFindPrompt(t *testing.T) {
 
 func TestSkipEcho(t *testing.T) {
 	p := DefaultPrompt
-	assert.Equal(t, 6, skipEcho("uname\nout\n", p, "uname"))
-	assert.Equal(t, -1, skipEcho("una", p, "uname"), "incomplete echo")
-	assert.Equal(t, -1, skipEcho("uname", p, "uname"), "no line end yet")
+	echoEnd := func(text, prompt, cmd string) int {
+		e, _ := skipEcho(text, prompt, cmd)
+		return e
+	}
+	assert.Equal(t, 6, echoEnd("uname\nout\n", p, "uname"))
+	assert.Equal(t, -1, echoEnd("una", p, "uname"), "incomplete echo")
+	assert.Equal(t, -1, echoEnd("uname", p, "uname"), "no line end yet")
 	// an echo that does not match (editing keys): the first line
-	assert.Equal(t, 9, skipEcho("echo abc\nabc\n", p, "echo abcX\x7f"))
-	assert.Equal(t, -1, skipEcho("echo abc", p, "echo abcX\x7f"))
+	assert.Equal(t, 9, echoEnd("echo abc\nabc\n", p, "echo abcX\x7f"))
+	assert.Equal(t, -1, echoEnd("echo abc", p, "echo abcX\x7f"))
 	// empty command
-	assert.Equal(t, 1, skipEcho("\ntamix# ", p, ""))
+	assert.Equal(t, 1, echoEnd("\ntamix# ", p, ""))
 
 	// x/term wraps the echo after every 80 columns, prompt included
 	long := "echo " + strings.Repeat("x", 100)
 	echo := long[:80-len(p)] + "\n" + long[80-len(p):] + "\n"
-	assert.Equal(t, len(echo), skipEcho(echo+"out\n", p, long))
+	assert.Equal(t, len(echo), echoEnd(echo+"out\n", p, long))
 
 	// a line that ends exactly at column 80: wrap, then Enter's line end
 	exact := "echo " + strings.Repeat("y", 80-len(p)-5)
-	assert.Equal(t, len(exact)+2, skipEcho(exact+"\n\n"+strings.Repeat("y", 68)+"\n", p, exact))
-	assert.Equal(t, -1, skipEcho(exact+"\n", p, exact))
+	assert.Equal(t, len(exact)+2, echoEnd(exact+"\n\n"+strings.Repeat("y", 68)+"\n", p, exact))
+	assert.Equal(t, -1, echoEnd(exact+"\n", p, exact))
+
+	// output of a background job inside the echo, or before it
+	e, foreign := skipEcho("wspin rt: loops=1 wall_ms=4000\nait\n[5] done\n", p, "wait")
+	assert.Equal(t, len("wspin rt: loops=1 wall_ms=4000\nait\n"), e)
+	assert.Equal(t, "spin rt: loops=1 wall_ms=4000\n", foreign)
+	e, foreign = skipEcho("[1] done exit 0  spin\nwait\nout\n", p, "wait")
+	assert.Equal(t, len("[1] done exit 0  spin\nwait\n"), e)
+	assert.Equal(t, "[1] done exit 0  spin\n", foreign)
+	// foreign text that starts like the rest of the command
+	e, foreign = skipEcho("eaten\ncho x\nx\n", p, "echo x")
+	assert.Equal(t, len("eaten\ncho x\n"), e)
+	assert.Equal(t, "aten\n", foreign)
+	// a redraw of the prompt and the line after foreign output
+	e, foreign = skipEcho("upsoutput\ntamix# uptime\nup 1s\n", p, "uptime")
+	assert.Equal(t, len("upsoutput\ntamix# uptime\n"), e)
+	assert.Equal(t, "soutput\n", foreign)
+	// a foreign line still arriving: wait
+	assert.Equal(t, -1, echoEnd("wspin rt: loo", p, "wait"))
+	// no echo at all, but a prompt followed: the first line
+	assert.Equal(t, 4, echoEnd("abc\ntamix# ", p, "wait"))
 }
 
 func TestParseCommand(t *testing.T) {
@@ -105,9 +129,15 @@ func TestParseCommand(t *testing.T) {
 			}
 		})
 	}
+	// background output inside the echo counts as output
+	out, n, ok := parseCommand("wspin rt: x\nait\n[5] done\ntamix# ", p, "wait")
+	require.True(t, ok)
+	assert.Equal(t, "spin rt: x\n[5] done\n", out)
+	assert.Equal(t, len("wspin rt: x\nait\n[5] done\ntamix# "), n)
+
 	// Known limit: an output line that starts with the prompt ends the
 	// output there (use RunUntil for such commands).
-	out, n, ok := parseCommand("echo tamix# x\ntamix# x\ntamix# ", p, "echo tamix# x")
+	out, n, ok = parseCommand("echo tamix# x\ntamix# x\ntamix# ", p, "echo tamix# x")
 	require.True(t, ok)
 	assert.Equal(t, "", out)
 	assert.Equal(t, 21, n)
