@@ -4,9 +4,12 @@ package main
 
 import (
 	"fmt"
+
 	"sort"
 	"strconv"
 	"strings"
+	"tamix/fs"
+	"tamix/ipc"
 
 	"tamix/errno"
 	"tamix/proc"
@@ -76,6 +79,7 @@ func addProcessCommands(sh *shell) {
 		return 0
 	}})
 	sh.external = runProgram
+	sh.pipeline = runPipeline
 	sh.beforePrompt = func(sh *shell) {
 		for len(jobs) > 0 {
 			res, err := kern.WaitChild(kshell, -1, proc.WNOHANG)
@@ -137,6 +141,7 @@ func startProgram(sh *shell, args []string, background bool, setup func(*proc.Ta
 	env := []string{"HOME=/", "PATH=/bin", "TERM=linux"}
 	var setupErr error
 	t, err := kern.Spawn(kshell, path, args, env, func(t *proc.Task) {
+		t.Signal.Pgrp = t.PID // a job is a process group (setpgid(pid, pid))
 		if setup != nil {
 			setupErr = setup(t)
 		}
@@ -157,7 +162,9 @@ func startProgram(sh *shell, args []string, background bool, setup func(*proc.Ta
 		return 0, true
 	}
 	foreground.Store(t)
+	kern.SetForegroundPgrp(t.PID)
 	res, err := kern.WaitChild(kshell, t.PID, 0)
+	kern.SetForegroundPgrp(kshell.PID)
 	foreground.Store(nil)
 	if b := console.Drain(); len(b) > 0 {
 		select {
@@ -255,4 +262,123 @@ func quoteAll(words []string) []string {
 		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 	}
 	return out
+}
+
+// runPipeline starts a | b | c with pipes between the stages and the
+// redirections of each, all in one process group (the job), and waits for
+// every stage unless the job runs in the background. The status is the last
+// stage's, as in sh.
+func runPipeline(sh *shell, stages []stage, background bool) int {
+	for _, st := range stages {
+		if _, ok := kern.Images[programPath(st.args[0])]; !ok {
+			fmt.Fprintf(sh.out, "tamix: %s: command not found\n", st.args[0])
+			return 127
+		}
+	}
+	var opened []*proc.OpenFile // the shell's references, dropped at the end
+	defer func() {
+		for _, of := range opened {
+			of.Put()
+		}
+	}()
+	n := len(stages)
+	ins, outs := make([]*proc.OpenFile, n), make([]*proc.OpenFile, n)
+	for i := 0; i < n-1; i++ {
+		r, w := ipc.NewPipeFiles()
+		ins[i+1] = proc.NewOpenFile(r, fs.O_RDONLY)
+		outs[i] = proc.NewOpenFile(w, fs.O_WRONLY)
+		opened = append(opened, ins[i+1], outs[i])
+	}
+	for i, st := range stages {
+		for _, r := range []struct {
+			path  string
+			flags int
+			slot  **proc.OpenFile
+		}{{st.stdin, fs.O_RDONLY, &ins[i]}, {st.stdout, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, &outs[i]}} {
+			if r.path == "" {
+				continue
+			}
+			of, err := kern.OpenForShell(r.path, r.flags)
+			if err != nil {
+				fmt.Fprintf(sh.out, "tamix: %s: %v\n", r.path, err)
+				return 1
+			}
+			opened = append(opened, of)
+			*r.slot = of
+		}
+	}
+	env := []string{"HOME=/", "PATH=/bin", "TERM=linux"}
+	pgid := 0
+	var tasks []*proc.Task
+	for i, st := range stages {
+		t, err := kern.Spawn(kshell, programPath(st.args[0]), st.args, env, func(t *proc.Task) {
+			if ins[i] != nil {
+				t.Files.Replace(0, ins[i])
+			}
+			if outs[i] != nil {
+				t.Files.Replace(1, outs[i])
+			}
+			if pgid == 0 {
+				pgid = t.PID
+			}
+			t.Signal.Pgrp = pgid
+		})
+		if err != nil {
+			fmt.Fprintf(sh.out, "tamix: %s: %v\n", st.args[0], err)
+			return 126
+		}
+		tasks = append(tasks, t)
+	}
+	// Only the children hold the pipe ends now: a reader sees EOF when its
+	// writers exit.
+	for _, of := range opened {
+		of.Put()
+	}
+	opened = nil
+	last := tasks[len(tasks)-1]
+	if background {
+		jobs = append(jobs, job{nextJob, last.PID, joinStages(stages)})
+		fmt.Fprintf(sh.out, "[%d] %d\n", nextJob, last.PID)
+		nextJob++
+		return 0
+	}
+	foreground.Store(last)
+	kern.SetForegroundPgrp(pgid)
+	status := 0
+	for _, t := range tasks {
+		res, err := kern.WaitChild(kshell, t.PID, 0)
+		if err == nil && t == last {
+			status = res.Status
+			if res.Status != 0 {
+				fmt.Fprintf(sh.out, "[%s]\n", statusText(res.Status, t))
+			}
+		}
+	}
+	kern.SetForegroundPgrp(kshell.PID)
+	foreground.Store(nil)
+	if b := console.Drain(); len(b) > 0 {
+		select {
+		case shellInput <- b:
+		default:
+		}
+	}
+	if status&0x7f != 0 {
+		return 128 + status&0x7f
+	}
+	return status >> 8 & 0xff
+}
+
+func programPath(name string) string {
+	if strings.HasPrefix(name, "/") {
+		return name
+	}
+	return "/bin/" + name
+}
+
+func joinStages(stages []stage) string {
+	var parts []string
+	for _, st := range stages {
+		parts = append(parts, strings.Join(st.args, " "))
+	}
+	return strings.Join(parts, " | ")
 }

@@ -32,6 +32,9 @@ type shell struct {
 	// background is set while a built-in runs for a line ending in "&"
 	// (nice, taskset and chrt start programs).
 	background bool
+	// pipeline runs several programs connected by pipes, or one with its
+	// input or output redirected; it returns the last stage's status.
+	pipeline func(sh *shell, stages []stage, background bool) int
 	// beforePrompt runs before each line is read (reaping background jobs).
 	beforePrompt func(sh *shell)
 }
@@ -90,23 +93,37 @@ func (sh *shell) run() {
 	}
 }
 
-// exec runs one command line.
+// exec runs one command line: a built-in, a program, or a pipeline of
+// programs with redirections.
 func (sh *shell) exec(line string) {
-	args, err := splitWords(line)
-	if err != nil {
-		fmt.Fprintf(sh.out, "tamix: %v\n", err)
-		sh.status = 2
+	toks, err := splitTokens(line)
+	if err == nil {
+		var stages []stage
+		var background bool
+		stages, background, err = parsePipeline(toks)
+		if err == nil {
+			sh.run1(stages, background)
+			return
+		}
+	}
+	fmt.Fprintf(sh.out, "tamix: %v\n", err)
+	sh.status = 2
+}
+
+func (sh *shell) run1(stages []stage, background bool) {
+	if len(stages) == 0 {
 		return
 	}
-	background := false
-	if n := len(args); n > 0 && args[n-1] == "&" {
-		background, args = true, args[:n-1]
-	} else if n > 0 && len(args[n-1]) > 1 && strings.HasSuffix(args[n-1], "&") {
-		background, args[n-1] = true, strings.TrimSuffix(args[n-1], "&")
-	}
-	if len(args) == 0 {
+	if len(stages) > 1 || stages[0].stdin != "" || stages[0].stdout != "" {
+		if sh.pipeline == nil {
+			fmt.Fprintln(sh.out, "tamix: pipelines and redirections need user programs")
+			sh.status = 2
+			return
+		}
+		sh.status = sh.pipeline(sh, stages, background)
 		return
 	}
+	args := stages[0].args
 	if c, ok := sh.cmds[args[0]]; ok {
 		sh.background = background
 		sh.status = c.run(sh, args)
@@ -126,11 +143,33 @@ func (sh *shell) exec(line string) {
 // splitWords splits a command line into words as sh does for the simple
 // cases: blanks separate words, '...' and "..." quote, \ escapes a character.
 func splitWords(line string) ([]string, error) {
+	toks, err := splitTokens(line)
 	var words []string
+	for _, t := range toks {
+		words = append(words, t.text)
+	}
+	return words, err
+}
+
+// token is a word or, when op is set, an unquoted operator: | < > &.
+type token struct {
+	text string
+	op   bool
+}
+
+func splitTokens(line string) ([]token, error) {
+	var words []token
 	var w strings.Builder
 	inWord := false
 	var quote rune
 	escaped := false
+	flush := func() {
+		if inWord {
+			words = append(words, token{text: w.String()})
+			w.Reset()
+			inWord = false
+		}
+	}
 	for _, r := range line {
 		switch {
 		case escaped:
@@ -147,11 +186,10 @@ func splitWords(line string) ([]string, error) {
 		case r == '\'' || r == '"':
 			quote, inWord = r, true
 		case r == ' ' || r == '\t':
-			if inWord {
-				words = append(words, w.String())
-				w.Reset()
-				inWord = false
-			}
+			flush()
+		case r == '|' || r == '<' || r == '>' || r == '&':
+			flush()
+			words = append(words, token{text: string(r), op: true})
 		default:
 			w.WriteRune(r)
 			inWord = true
@@ -163,8 +201,58 @@ func splitWords(line string) ([]string, error) {
 	if escaped {
 		return nil, fmt.Errorf("trailing backslash")
 	}
-	if inWord {
-		words = append(words, w.String())
-	}
+	flush()
 	return words, nil
+}
+
+// stage is one command of a pipeline with its redirections.
+type stage struct {
+	args        []string
+	stdin       string // "< path"
+	stdout      string // "> path"
+	hasOperator bool
+}
+
+// parsePipeline turns tokens into pipeline stages: a | b < in > out, with a
+// trailing & for the background.
+func parsePipeline(toks []token) (stages []stage, background bool, err error) {
+	if n := len(toks); n > 0 && toks[n-1].op && toks[n-1].text == "&" {
+		background, toks = true, toks[:n-1]
+	}
+	cur := stage{}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !t.op {
+			cur.args = append(cur.args, t.text)
+			continue
+		}
+		cur.hasOperator = true
+		switch t.text {
+		case "|":
+			if len(cur.args) == 0 {
+				return nil, false, fmt.Errorf("syntax error near |")
+			}
+			stages = append(stages, cur)
+			cur = stage{hasOperator: true}
+		case "<", ">":
+			if i+1 >= len(toks) || toks[i+1].op {
+				return nil, false, fmt.Errorf("syntax error near %s", t.text)
+			}
+			if t.text == "<" {
+				cur.stdin = toks[i+1].text
+			} else {
+				cur.stdout = toks[i+1].text
+			}
+			i++
+		default:
+			return nil, false, fmt.Errorf("syntax error near %s", t.text)
+		}
+	}
+	if len(cur.args) == 0 {
+		if len(stages) > 0 || cur.hasOperator {
+			return nil, false, fmt.Errorf("syntax error: missing command")
+		}
+		return nil, background, nil
+	}
+	return append(stages, cur), background, nil
 }

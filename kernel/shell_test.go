@@ -37,16 +37,16 @@ func TestSplitWords(t *testing.T) {
 }
 
 // console is a fake terminal: input from a string, output collected.
-type console struct {
+type fakeConsole struct {
 	in  io.Reader
 	out bytes.Buffer
 }
 
-func (c *console) Read(p []byte) (int, error)  { return c.in.Read(p) }
-func (c *console) Write(p []byte) (int, error) { return c.out.Write(p) }
+func (c *fakeConsole) Read(p []byte) (int, error)  { return c.in.Read(p) }
+func (c *fakeConsole) Write(p []byte) (int, error) { return c.out.Write(p) }
 
 func runShell(input string) (*shell, string) {
-	c := &console{in: strings.NewReader(input)}
+	c := &fakeConsole{in: strings.NewReader(input)}
 	sh := newShell(c)
 	sh.run()
 	return sh, strings.ReplaceAll(c.out.String(), "\r\n", "\n")
@@ -88,7 +88,7 @@ func TestShellLineEditingAndHistory(t *testing.T) {
 }
 
 func TestShellExternalAndBackground(t *testing.T) {
-	c := &console{in: strings.NewReader("prog a b\rprog x &\rmissing\r")}
+	c := &fakeConsole{in: strings.NewReader("prog a b\rprog x &\rmissing\r")}
 	sh := newShell(c)
 	var calls []string
 	sh.external = func(sh *shell, args []string, bg bool) (int, bool) {
@@ -102,4 +102,47 @@ func TestShellExternalAndBackground(t *testing.T) {
 	assert.Equal(t, []string{"prog,a,b", "prog,x bg"}, calls)
 	assert.Contains(t, c.out.String(), "tamix: missing: command not found")
 	assert.Equal(t, 127, sh.status)
+}
+
+func TestParsePipeline(t *testing.T) {
+	for _, tc := range []struct {
+		line   string
+		stages []stage
+		bg     bool
+		err    bool
+	}{
+		{"a b", []stage{{args: []string{"a", "b"}}}, false, false},
+		{"yes | head -n 3|wc -l", []stage{
+			{args: []string{"yes"}, hasOperator: true},
+			{args: []string{"head", "-n", "3"}, hasOperator: true},
+			{args: []string{"wc", "-l"}, hasOperator: true}}, false, false},
+		{"cat < /dev/null > /dev/null &", []stage{{args: []string{"cat"}, stdin: "/dev/null", stdout: "/dev/null", hasOperator: true}}, true, false},
+		{"echo '|' x", []stage{{args: []string{"echo", "|", "x"}}}, false, false},
+		{"spin 1&", []stage{{args: []string{"spin", "1"}}}, true, false},
+		{"| a", nil, false, true},
+		{"a |", nil, false, true},
+		{"a >", nil, false, true},
+		{"a & b", nil, false, true},
+	} {
+		toks, err := splitTokens(tc.line)
+		require.NoError(t, err, tc.line)
+		st, bg, err := parsePipeline(toks)
+		if tc.err {
+			assert.Error(t, err, tc.line)
+			continue
+		}
+		require.NoError(t, err, tc.line)
+		assert.Equal(t, tc.stages, st, tc.line)
+		assert.Equal(t, tc.bg, bg, tc.line)
+	}
+}
+
+func TestShellPipelineHook(t *testing.T) {
+	c := &fakeConsole{in: strings.NewReader("a | b\r")}
+	sh := newShell(c)
+	var got []stage
+	sh.pipeline = func(sh *shell, st []stage, bg bool) int { got = st; return 7 }
+	sh.run()
+	assert.Len(t, got, 2)
+	assert.Equal(t, 7, sh.status)
 }

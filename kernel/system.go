@@ -240,8 +240,8 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 
 // signalForeground delivers ^C/^\ from the console to the foreground job.
 func signalForeground(sig int) {
-	if fg := foreground.Load(); fg != nil {
-		kern.SendSignalInfo(fg, proc.SigInfo{Signo: int32(sig), Code: proc.SI_KERNEL}, true)
+	if foreground.Load() != nil {
+		kern.KillPgrp(kern.ForegroundPgrp(), proc.SigInfo{Signo: int32(sig), Code: proc.SI_KERNEL})
 	}
 }
 

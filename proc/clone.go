@@ -151,6 +151,7 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 		c.Signal = parent.Signal
 	} else {
 		c.Signal = newSignalStruct()
+		c.Signal.Pgrp, c.Signal.Session = parent.Signal.Pgrp, parent.Signal.Session
 	}
 
 	// copy_mm

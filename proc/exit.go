@@ -174,9 +174,10 @@ func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool,
 		switch {
 		case pid > 0 && c.PID != pid:
 			continue
-		case pid == 0 || pid < -1:
-			// Process groups come with the job-control issue: every child
-			// is in the caller's group for now.
+		case pid == 0 && c.Signal.Pgrp != t.Signal.Pgrp:
+			continue
+		case pid < -1 && c.Signal.Pgrp != -pid:
+			continue
 		}
 		// __WALL/__WCLONE select by exit signal; tamix's children all
 		// signal SIGCHLD.

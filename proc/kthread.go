@@ -1,6 +1,10 @@
 package proc
 
-import "tamix/fs"
+import (
+	"tamix/errno"
+	"tamix/fs"
+	"tamix/ipc"
+)
 
 // NewKernelThread makes a kernel thread task (no mm) that runs as a Go
 // goroutine rather than on a runqueue — the shell is one. Its children are
@@ -12,6 +16,8 @@ func (k *Kernel) NewKernelThread(name string) (*Task, error) {
 	}
 	t.Flags = PF_KTHREAD
 	t.SetComm(name)
+	// The shell leads the console's session; its jobs get groups of their own.
+	t.Signal.Session, t.Signal.Pgrp, t.Signal.Leader = t.PID, t.PID, true
 	t.SetState(TASK_INTERRUPTIBLE) // it sleeps as far as the scheduler knows
 	return t, nil
 }
@@ -46,6 +52,7 @@ func (k *Kernel) SpawnInit(path string) (*Task, error) {
 		return nil, err
 	}
 	k.ChildReaper = t
+	t.Signal.Session, t.Signal.Pgrp, t.Signal.Leader = t.PID, t.PID, true
 	k.WakeUpNewTask(t)
 	return t, nil
 }
@@ -83,4 +90,64 @@ func (k *Kernel) abortSpawn(t *Task) {
 	}
 	t.ExitState = EXIT_DEAD
 	k.releaseTask(t)
+}
+
+// OpenForShell opens path for a kernel thread (the shell's redirections):
+// do_sys_open without a calling task, blocking the goroutine while a FIFO
+// waits for its partner.
+func (k *Kernel) OpenForShell(path string, flags int) (*OpenFile, error) {
+	v, err := k.namespace()
+	if err != nil {
+		return nil, err
+	}
+	ino, err := v.Open(v.Root(), path, flags, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	var st ipc.FifoOpen
+	for {
+		f, err := v.OpenInode(ino, flags, &st)
+		if err == errno.EAGAIN && st.Waiting() {
+			done := make(chan struct{}, 1)
+			w := &fs.Waiter{Wake: func() bool {
+				select {
+				case done <- struct{}{}:
+				default:
+				}
+				return true
+			}}
+			ino.Pipe().Wait().Add(w)
+			if f, err = v.OpenInode(ino, flags, &st); err == errno.EAGAIN {
+				<-done
+				continue
+			}
+			ino.Pipe().Wait().Remove(w)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return NewOpenFile(f, flags&^(fs.O_CREAT|fs.O_EXCL|fs.O_TRUNC|fs.O_CLOEXEC)), nil
+	}
+}
+
+// Get takes a reference to the open file (get_file).
+func (of *OpenFile) Get() { of.get() }
+
+// Put drops a reference (fput).
+func (of *OpenFile) Put() { of.put() }
+
+// Replace makes fd refer to of (taking a new reference), closing what fd
+// held: how a shell sets up a child's standard input and output.
+func (fs *FilesStruct) Replace(fd int, of *OpenFile) {
+	of.get()
+	fs.mu.Lock()
+	if fd >= len(fs.fds) {
+		fs.fds = append(fs.fds, make([]fdEntry, fd-len(fs.fds)+1)...)
+	}
+	old := fs.fds[fd].file
+	fs.fds[fd] = fdEntry{file: of}
+	fs.mu.Unlock()
+	if old != nil {
+		old.put()
+	}
 }

@@ -237,6 +237,9 @@ type SignalStruct struct {
 	SharedPending SigPending // signals sent to the whole process
 	GroupExit     bool       // SIGNAL_GROUP_EXIT: exit_group or a fatal signal
 	GroupExitCode int
+	// Process group and session IDs; Leader marks a session leader.
+	Pgrp, Session int
+	Leader        bool
 	// Job control: the group is stopped by StopSig; Notify says what
 	// wait4 with WUNTRACED/WCONTINUED has yet to report.
 	Stopped    bool

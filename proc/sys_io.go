@@ -194,6 +194,26 @@ func sysIoctl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if !ok {
 		return 0, errno.ENOTTY
 	}
+	switch req := uint32(a[1]); {
+	case req == TIOCGPGRP && of.File == k.Console:
+		// tcgetpgrp: the console's foreground process group.
+		return 0, t.putInt32(a[2], int32(k.ForegroundPgrp()))
+	case req == TIOCSPGRP && of.File == k.Console:
+		// tcsetpgrp: a group of the caller's session.
+		b, err := t.copyIn(a[2], 4)
+		if err != nil {
+			return 0, err
+		}
+		pgid := int(int32(binary.LittleEndian.Uint32(b)))
+		if pgid < 0 {
+			return 0, errno.EINVAL
+		}
+		if !k.groupExists(pgid, t.Signal.Session) {
+			return 0, errno.EPERM
+		}
+		k.SetForegroundPgrp(pgid)
+		return 0, nil
+	}
 	return k.ioctl(t, io, uint32(a[1]), a[2])
 }
 

@@ -158,15 +158,11 @@ func sysKill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		}
 		return 0, nil
 	}
-	// Process groups (pid 0, pid < -1) arrive with job control: the caller's
-	// group is the caller's process for now.
-	if pid == 0 || -pid == t.TGID {
-		if sig != 0 {
-			k.SendSignalInfo(t.GroupLeader, si, true)
-		}
-		return 0, nil
+	pgid := -pid
+	if pid == 0 {
+		pgid = t.Signal.Pgrp
 	}
-	return 0, errno.ESRCH
+	return 0, k.KillPgrp(pgid, si)
 }
 
 func sysTgkill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
