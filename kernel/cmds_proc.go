@@ -10,6 +10,7 @@ import (
 	"strings"
 	"tamix/fs"
 	"tamix/ipc"
+	"tamix/vfs"
 
 	"tamix/errno"
 	"tamix/proc"
@@ -77,6 +78,26 @@ func addProcessCommands(sh *shell) {
 		free, total := frames.FreeCount(), frames.TotalCount()
 		fmt.Fprintf(sh.out, "frames: %d free, %d used, %d total (4 KiB each)\n", free, total-free, total)
 		return 0
+	}})
+	sh.add(&command{name: "mkfifo", usage: "mkfifo path...", help: "make FIFOs (named pipes), e.g. in /tmp", run: func(sh *shell, args []string) int {
+		status := 0
+		for _, p := range args[1:] {
+			if _, err := kern.VFS.Mknod(kern.VFS.Root(), p, vfs.S_IFIFO|0o644, 0); err != nil {
+				fmt.Fprintf(sh.out, "mkfifo: %s: %v\n", p, err)
+				status = 1
+			}
+		}
+		return status
+	}})
+	sh.add(&command{name: "rm", usage: "rm path...", help: "unlink FIFOs and device nodes", run: func(sh *shell, args []string) int {
+		status := 0
+		for _, p := range args[1:] {
+			if err := kern.VFS.Unlink(kern.VFS.Root(), p); err != nil {
+				fmt.Fprintf(sh.out, "rm: %s: %v\n", p, err)
+				status = 1
+			}
+		}
+		return status
 	}})
 	sh.external = runProgram
 	sh.pipeline = runPipeline

@@ -31,6 +31,7 @@ func main() {
 	boot.EnableConsoleIRQ(consoleVector)
 	go consoleReader()
 	sh := newShell(&shellConsole{})
+	sh.keepGoing = true
 	addMachineCommands(sh)
 	addProcessCommands(sh)
 	addSchedCommands(sh)

@@ -29,6 +29,9 @@ type shell struct {
 	// external runs a command that is not a built-in (a program of /bin);
 	// ok=false means there is no such program.
 	external func(sh *shell, args []string, background bool) (status int, ok bool)
+	// keepGoing makes the shell ignore end-of-input (^D, ^C at the prompt):
+	// the console never closes.
+	keepGoing bool
 	// background is set while a built-in runs for a line ending in "&"
 	// (nice, taskset and chrt start programs).
 	background bool
@@ -87,6 +90,10 @@ func (sh *shell) run() {
 		}
 		line, err := sh.term.ReadLine()
 		if err != nil {
+			if sh.keepGoing {
+				// ^C or ^D at the prompt: a new line, as sh does.
+				continue
+			}
 			return
 		}
 		sh.exec(line)

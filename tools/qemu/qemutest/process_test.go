@@ -83,6 +83,9 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"pthreads", []string{"pthreads"}},
 		{"signals", []string{"signals"}},
 		{"sigdefault", []string{"sigdefault"}},
+		{"orphan", []string{"orphan"}},
+		{"pipetest", []string{"pipetest", bin}},
+		{"fifotest", []string{"fifotest"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
@@ -168,4 +171,50 @@ func TestNoFrameLeaks(t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("bench_fork: %s", strings.TrimSpace(out))
 	assert.Equal(t, before, freeFrames(t, m), "free frames after 1000 fork/exit/wait cycles")
+}
+
+// TestPipelines: the shell's pipelines and redirections, a FIFO between two
+// unrelated processes, and the fork bomb stopped by max_threads.
+func TestPipelines(t *testing.T) {
+	t.Parallel()
+	userBin(t)
+	m := harness.BootT(t, harness.Config{SMP: 2, Mem: "1G"})
+	for _, tc := range []struct{ cmd, want string }{
+		{"yes | head -n 100000 | wc -l", "100000\n"},
+		{"hello | tr a-z A-Z", "HELLO, WORLD\n"},
+		{"hello > /dev/null", ""},
+		{"cat < /dev/null", ""},
+		{"hello | grep -c world", "1\n"},
+		{"args x | sort | head -n 1", "argc=2\n"},
+	} {
+		out, err := m.Run(tc.cmd, 2*time.Minute)
+		require.NoError(t, err, tc.cmd)
+		assert.Equal(t, tc.want, out, tc.cmd)
+	}
+	// Every process of those pipelines has exited: only the idle tasks,
+	// init and the shell are left.
+	ps, err := m.Run("ps", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, 5, strings.Count(ps, "\n"), ps)
+
+	// A FIFO between two processes that share nothing but its name.
+	_, err = m.Run("mkfifo /tmp/f", time.Minute)
+	require.NoError(t, err)
+	_, err = m.Run("cat /tmp/f &", time.Minute)
+	require.NoError(t, err)
+	out, err := m.Run("hello > /tmp/f", time.Minute)
+	require.NoError(t, err)
+	out2, err := m.Run("wait", time.Minute)
+	require.NoError(t, err)
+	assert.Contains(t, out+out2, "hello, world\n", "cat read what hello wrote into the FIFO")
+	assert.Contains(t, out+out2, "done exit 0  cat /tmp/f")
+
+	// fork until EAGAIN (max_threads), inside tamix only.
+	out, err = m.Run("forkbomb", 5*time.Minute)
+	require.NoError(t, err)
+	assert.Contains(t, out, "ok - fork failed with EAGAIN")
+	assert.NotContains(t, out, "not ok")
+	out, err = m.Run("hello", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "hello, world\n", out, "the kernel survives the fork bomb")
 }
