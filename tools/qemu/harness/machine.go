@@ -36,8 +36,19 @@ import (
 
 // Config describes a machine to boot.
 type Config struct {
-	// Kernel is the path of the kernel ELF (required).
+	// Kernel is the path of the kernel ELF (required unless Disk is set).
 	Kernel string
+	// Disk, if set, boots this raw disk image the way a PC does: the
+	// firmware (SeaBIOS, or OVMF with UEFI) runs the image's boot loader;
+	// there is no -kernel. The image is opened with snapshot=on, so
+	// machines may share it.
+	Disk string
+	// UEFI boots with OVMF (OVMFCode as read-only pflash, a private copy
+	// of OVMFVars as the writable variable store) instead of SeaBIOS.
+	UEFI bool
+	// Machine is QEMU's -machine value (default "q35,pic=off"). Disk boots
+	// may use plain "q35": the kernel masks the 8259 itself.
+	Machine string
 	// SMP is the number of CPUs (default 2).
 	SMP int
 	// Mem is the guest RAM in QEMU's -m syntax, e.g. "2G", "512M" (default "2G").
@@ -54,6 +65,8 @@ type Config struct {
 	QEMU string
 	// Prompt is the shell's prompt (default DefaultPrompt).
 	Prompt string
+
+	ovmfVars string // the private copy of OVMFVars (set by Start)
 }
 
 // DefaultTimeout is used by Run, RunUntil, Expect, WaitPrompt and Wait when
@@ -125,8 +138,12 @@ func Args(cfg Config, qmpPath string) []string {
 	if mem == "" {
 		mem = "2G"
 	}
+	machine := cfg.Machine
+	if machine == "" {
+		machine = "q35,pic=off"
+	}
 	args := []string{
-		"-machine", "q35,pic=off", "-cpu", "max",
+		"-machine", machine, "-cpu", "max",
 		"-smp", strconv.Itoa(smp), "-m", mem,
 		"-no-reboot", "-nic", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -135,8 +152,31 @@ func Args(cfg Config, qmpPath string) []string {
 	if qmpPath != "" {
 		args = append(args, "-qmp", "unix:"+qmpPath+",server=on,wait=on")
 	}
-	args = append(args, "-kernel", cfg.Kernel)
+	if cfg.UEFI {
+		args = append(args,
+			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+OVMFCode,
+			"-drive", "if=pflash,format=raw,unit=1,file="+cfg.ovmfVars)
+	}
+	if cfg.Disk != "" {
+		args = append(args, "-drive", "file="+cfg.Disk+",format=raw,snapshot=on")
+	} else {
+		args = append(args, "-kernel", cfg.Kernel)
+	}
 	return append(args, cfg.ExtraArgs...)
+}
+
+// OVMF firmware (Debian's ovmf package) for Config.UEFI.
+var (
+	OVMFCode = "/usr/share/OVMF/OVMF_CODE.fd"
+	OVMFVars = "/usr/share/OVMF/OVMF_VARS.fd" // template: Start copies it
+)
+
+func copyFile(dst, src string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
 }
 
 // QEMUBinary returns the emulator Boot runs for cfg.
@@ -154,10 +194,13 @@ func QEMUBinary(cfg Config) string {
 // (use it for boots that are expected to fail; then Expect and Wait).
 // Cancelling ctx kills QEMU.
 func Start(ctx context.Context, cfg Config) (*Machine, error) {
-	if cfg.Kernel == "" {
+	if cfg.Disk != "" {
+		if _, err := os.Stat(cfg.Disk); err != nil {
+			return nil, fmt.Errorf("harness: disk image: %w", err)
+		}
+	} else if cfg.Kernel == "" {
 		return nil, errors.New("harness: Config.Kernel is empty")
-	}
-	if _, err := os.Stat(cfg.Kernel); err != nil {
+	} else if _, err := os.Stat(cfg.Kernel); err != nil {
 		return nil, fmt.Errorf("harness: kernel: %w", err)
 	}
 	if cfg.Timeout <= 0 {
@@ -172,6 +215,13 @@ func Start(ctx context.Context, cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	qmpPath := filepath.Join(tmp, "qmp.sock")
+	if cfg.UEFI {
+		cfg.ovmfVars = filepath.Join(tmp, "OVMF_VARS.fd")
+		if err := copyFile(cfg.ovmfVars, OVMFVars); err != nil {
+			os.RemoveAll(tmp)
+			return nil, fmt.Errorf("harness: OVMF variable store: %w", err)
+		}
+	}
 	m := &Machine{
 		cfg:        cfg,
 		tmp:        tmp,

@@ -39,12 +39,12 @@ func KernelPath(t testing.TB) string {
 }
 
 // BootT boots a machine for a test: cfg.Kernel defaults to KernelPath(t)
-// (so the test skips loudly without a kernel), the machine is closed at
+// unless cfg.Disk is set (so the test skips loudly without a kernel), the machine is closed at
 // cleanup, and when the test failed the transcript and QEMU's stderr are
 // logged. A boot error fails the test at once.
 func BootT(t testing.TB, cfg Config) *Machine {
 	t.Helper()
-	if cfg.Kernel == "" {
+	if cfg.Kernel == "" && cfg.Disk == "" {
 		cfg.Kernel = KernelPath(t)
 	}
 	m, err := Boot(context.Background(), cfg)
