@@ -286,9 +286,10 @@ func PowerOff() {
 		if a.PM1bCnt != 0 {
 			outw(a.PM1bCnt, a.SlpTypS5b<<10|slpEn)
 		}
-		// QEMU acts on the request from its main loop: give it time
-		// before falling back.
-		spin(100 * 1e6)
+		// QEMU acts on the request from its main loop, after stopping
+		// every vCPU: on a loaded host that took more than 100 ms
+		// (the debug exit then won the race). Give it a second.
+		spin(1e9)
 	}
 	outb(debugExit, 0)
 	haltForever()

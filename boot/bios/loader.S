@@ -452,3 +452,5 @@ msg_loaded:	.asciz	"tamix: kernel loaded\r\n"
 
 	.balign	512
 stage2_end:
+
+	.section .note.GNU-stack,"",@progbits
