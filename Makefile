@@ -7,6 +7,8 @@ SHELL := /bin/bash
 #   make qemu-gdb boot and wait for GDB on localhost:1234
 #   make image    tamix.img (legacy BIOS disk) and tamix-efi.img (UEFI, GPT/FAT)
 #   make efi      BOOTX64.EFI (UEFI application with the kernel embedded)
+#   make bench    tamix against Linux 6.1 (Debian's kernel) on the bench_*
+#                 programs in the same QEMU; MODE=icount (default) or wall
 #   EXTRA_BIN=dir embeds every static ELF file of dir under /bin as well.
 
 SMP       ?= 2
@@ -46,7 +48,7 @@ EFI_LIB   := /usr/lib
 EFI_CFLAGS := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -O2 -Wall -Werror -fpic -fshort-wchar -fno-stack-protector \
               -fno-strict-aliasing -ffreestanding -mno-red-zone -mgeneral-regs-only -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all kernel user qemu qemu-gdb test test-host test-qemu deps clean have-tamago image bios-image efi
+.PHONY: all kernel user qemu qemu-gdb test test-host test-qemu deps clean have-tamago bench bench-deps bench-go linux-initramfs image bios-image efi
 
 all: kernel
 
@@ -157,6 +159,69 @@ test: deps
 
 test-qemu:
 	TAMIX_KERNEL=$(CURDIR)/$(KERNEL) TAMIX_IMAGE=$(CURDIR)/$(IMAGE) TAMIX_EFI_IMAGE=$(CURDIR)/$(EFI_IMAGE) TAMIX_USER_BIN=$(CURDIR)/$(BINDIR) go test -count=1 -v -timeout 20m ./tools/qemu/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|qemu_test' ; exit $${PIPESTATUS[0]}
+
+# make bench: the same benchmark programs on tamix and on Linux, same QEMU.
+# Linux is Debian's linux-image package (6.1, the CFS reference), fetched
+# with apt-get download (any user; needs `apt-get update` done once) and
+# unpacked with dpkg-deb; its initramfs holds busybox-static (as /sbin/busybox
+# and /bin/sh), tools/bench/init.sh as /init and the user programs in /bin.
+# MODE=icount (QEMU -icount shift=0,sleep=off: deterministic) or wall;
+# BENCH_FLAGS go to tools/bench (e.g. -runs 3, -only syscall,fork, -smp 2).
+MODE        ?= icount
+BENCH_FLAGS ?=
+LINUX_DIR   := $(BUILD)/linux
+LINUX_PKG_RE := ^linux-image-6\.1\.[0-9]+-[0-9]+-amd64$$
+BUSYBOX     ?= /bin/busybox
+
+bench-deps:
+	@missing=""; \
+	command -v $(QEMU) >/dev/null || missing="$$missing qemu-system-x86"; \
+	command -v cpio >/dev/null || missing="$$missing cpio"; \
+	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "make: bench needs apt-get and dpkg-deb (Debian)"; exit 1; }; \
+	file -L $(BUSYBOX) 2>/dev/null | grep -q 'statically linked' || missing="$$missing busybox-static"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "make: installing$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "make: missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+# The newest linux-image-6.1.*-amd64 apt knows of (no -cloud, -rt, -dbg).
+$(LINUX_DIR)/vmlinuz:
+	@mkdir -p $(LINUX_DIR)
+	@pkg=$$(apt-cache search --names-only '$(LINUX_PKG_RE)' | cut -d' ' -f1 | sort -V | tail -1); \
+	if [ -z "$$pkg" ] && [ "$$(id -u)" = 0 ]; then apt-get update -qq; \
+		pkg=$$(apt-cache search --names-only '$(LINUX_PKG_RE)' | cut -d' ' -f1 | sort -V | tail -1); fi; \
+	if [ -z "$$pkg" ]; then echo "make: apt knows no linux-image-6.1.*-amd64 package; run apt-get update (as root) once"; exit 1; fi; \
+	echo "make: fetching $$pkg (apt-get download)"; \
+	rm -rf $(LINUX_DIR)/deb $(LINUX_DIR)/root && mkdir -p $(LINUX_DIR)/deb && \
+	(cd $(LINUX_DIR)/deb && apt-get download -q "$$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') && \
+	dpkg-deb -x $(LINUX_DIR)/deb/$${pkg}_*.deb $(LINUX_DIR)/root && \
+	rm -rf $(LINUX_DIR)/root/lib $(LINUX_DIR)/root/usr $(LINUX_DIR)/deb && \
+	echo "$$pkg" > $(LINUX_DIR)/PACKAGE && \
+	ln -sf $$(cd $(LINUX_DIR) && ls root/boot/vmlinuz-* | head -1) $(LINUX_DIR)/vmlinuz && \
+	echo "make: $(LINUX_DIR)/vmlinuz -> $$(readlink $(LINUX_DIR)/vmlinuz)"
+
+# Rebuilt every time (cheap): the user programs may have changed.
+linux-initramfs: user bench-deps
+	@rm -rf $(LINUX_DIR)/initramfs && mkdir -p $(LINUX_DIR)/initramfs/{bin,sbin,proc,sys,dev,tmp}
+	@cp $(BINDIR)/* $(LINUX_DIR)/initramfs/bin/
+	@cp $(BUSYBOX) $(LINUX_DIR)/initramfs/sbin/busybox
+	@ln -s /sbin/busybox $(LINUX_DIR)/initramfs/bin/sh
+	@cp tools/bench/init.sh $(LINUX_DIR)/initramfs/init && chmod 755 $(LINUX_DIR)/initramfs/init
+	@(cd $(LINUX_DIR)/initramfs && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > $(LINUX_DIR)/initramfs.cpio.gz
+	@echo "make: built $(LINUX_DIR)/initramfs.cpio.gz ($$(du -h $(LINUX_DIR)/initramfs.cpio.gz | cut -f1))"
+
+bench: bench-deps kernel $(LINUX_DIR)/vmlinuz linux-initramfs
+	go run ./tools/bench -mode $(MODE) -tamix $(KERNEL) -linux $(LINUX_DIR)/vmlinuz -initrd $(LINUX_DIR)/initramfs.cpio.gz $(BENCH_FLAGS)
+	@$(MAKE) -s bench-go
+
+# Host benchmarks of the pure data structures (CFS, page tables, pipe ring).
+bench-go:
+	@echo ""; echo "## host go test -bench (data structures)"
+	@go test -run '^$$' -bench . -benchtime 2000x ./sched ./mm ./ipc 2>&1 | grep -E '^(Benchmark|ok|FAIL)' | sed -E 's/-[0-9]+ / /'
 
 clean:
 	rm -rf $(BUILD) $(BINDIR) $(IMAGE) $(EFI_IMAGE) $(EFI_APP)
