@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	arch "tamix/arch/amd64"
@@ -77,5 +78,16 @@ func (c *shellConsole) Read(p []byte) (int, error) {
 }
 
 func (c *shellConsole) Write(p []byte) (int, error) {
+	return consoleWrite(p)
+}
+
+// consoleMu makes each write to the console whole: the shell and the
+// programs write from different CPUs, and a write(2) on a Linux tty is not
+// interleaved byte by byte with another either.
+var consoleMu sync.Mutex
+
+func consoleWrite(p []byte) (int, error) {
+	consoleMu.Lock()
+	defer consoleMu.Unlock()
 	return boot.UART0.Write(p)
 }

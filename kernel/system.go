@@ -86,7 +86,7 @@ func startProcesses() error {
 		ranges = append(ranges, mm.Range{Start: r.Start, End: r.End})
 	}
 	frames = mm.NewFrameAllocator(mm.IdentityMemory{}, ranges)
-	console = tty.New(func(b []byte) { boot.UART0.Write(b) })
+	console = tty.New(func(b []byte) { consoleWrite(b) })
 	wallBase = time.Now().UnixNano() - arch0()
 	edx := arch.CPUID1EDX()
 	kern = proc.NewKernel(proc.Config{

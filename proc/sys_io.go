@@ -49,22 +49,69 @@ func (k *Kernel) fileRW(t *Task, fd int, write bool, iov []iovec) (uint64, error
 		// never blocks), as on Linux for a tty or pipe.
 		return 0, nil
 	}
-	for {
-		n, err := k.doRW(t, of.File, write, iov, total)
-		if err != errno.EAGAIN || of.Nonblock() {
-			return n, err
-		}
-		if k.signalPending(t) {
-			return 0, errno.ERESTARTSYS
-		}
-		q := of.File.Wait()
-		k.prepareToWait(t, q)
-		if n, err = k.doRW(t, of.File, write, iov, total); err != errno.EAGAIN {
-			k.finishWait(t, q)
-			return n, err
-		}
-		return 0, errBlock
+	// A blocking write goes on until every byte is written, as pipe_write
+	// does; what was written before a sleep is kept in the restart block.
+	done := uint64(0)
+	if write && t.pending {
+		done = t.restart.rwDone // the call runs again after a sleep
 	}
+	t.restart.rwDone = done
+	try := func() (uint64, error) {
+		for done < total {
+			n, err := k.doRW(t, of.File, write, skipIovec(iov, done), total-done)
+			if !write || err != nil {
+				return n, err
+			}
+			if n == 0 {
+				break
+			}
+			done += n
+			t.restart.rwDone = done
+			if of.Nonblock() {
+				break
+			}
+		}
+		return done, nil
+	}
+	n, err := try()
+	if err != errno.EAGAIN || of.Nonblock() {
+		return partial(done, n, err)
+	}
+	if k.signalPending(t) {
+		if done > 0 {
+			return done, nil
+		}
+		return 0, errno.ERESTARTSYS
+	}
+	q := of.File.Wait()
+	k.prepareToWait(t, q)
+	if n, err = try(); err != errno.EAGAIN {
+		k.finishWait(t, q)
+		return partial(done, n, err)
+	}
+	return 0, errBlock
+}
+
+// partial reports a write that stopped early: the bytes written count, an
+// error only when nothing was written (as Linux's pipe_write returns).
+func partial(done, n uint64, err error) (uint64, error) {
+	if done > 0 {
+		return done, nil
+	}
+	return n, err
+}
+
+// skipIovec drops the first n bytes of iov.
+func skipIovec(iov []iovec, n uint64) []iovec {
+	for len(iov) > 0 && n >= iov[0].len {
+		n -= iov[0].len
+		iov = iov[1:]
+	}
+	if len(iov) == 0 || n == 0 {
+		return iov
+	}
+	out := append([]iovec{{iov[0].base + n, iov[0].len - n}}, iov[1:]...)
+	return out
 }
 
 // doRW moves bytes between user memory and f through a kernel buffer.

@@ -171,6 +171,7 @@ func (t *Task) InSyscallSleep() bool { return t.pending }
 type restartBlock struct {
 	deadline int64
 	armed    bool
+	rwDone   uint64 // bytes a blocking write has written so far
 }
 
 // User memory helpers. Every pointer from user space goes through mm's
