@@ -38,6 +38,7 @@ func addProcessCommands(sh *shell) {
 		return 0
 	}})
 	sh.add(&command{name: "kill", usage: "kill [-SIG] pid", help: "send a signal (default SIGTERM)", run: cmdKill})
+	sh.add(&command{name: "fg", usage: "fg [job]", help: "continue a stopped or background job in the foreground", run: cmdFg})
 	sh.add(&command{name: "wait", usage: "wait", help: "wait for every background job", run: func(sh *shell, _ []string) int {
 		for len(jobs) > 0 {
 			res, err := kern.WaitChild(kshell, -1, 0)
@@ -126,11 +127,12 @@ func reportJob(sh *shell, res proc.WaitResult) {
 func statusText(status int, t *proc.Task) string {
 	if sig := status & 0x7f; sig != 0 {
 		s := "killed by " + proc.SignalName(sig)
-		if t != nil {
-			switch fs := t.FatalSignal; {
-			case fs.Signo == int32(sig) && fs.Addr != 0:
-				s += fmt.Sprintf(" at %#x", fs.Addr)
-			case t.FatalRIP != 0:
+		// For a fault, say where: the faulting address, or the instruction.
+		if t != nil && t.FatalSignal.Signo == int32(sig) && isFaultSignal(sig) &&
+			t.FatalSignal.Code != proc.SI_USER && t.FatalSignal.Code != proc.SI_TKILL {
+			if a := t.FatalSignal.Addr; a != 0 {
+				s += fmt.Sprintf(" at %#x", a)
+			} else {
 				s += fmt.Sprintf(" at %#x", t.FatalRIP)
 			}
 		}
@@ -182,11 +184,7 @@ func startProgram(sh *shell, args []string, background bool, setup func(*proc.Ta
 		nextJob++
 		return 0, true
 	}
-	foreground.Store(t)
-	kern.SetForegroundPgrp(t.PID)
-	res, err := kern.WaitChild(kshell, t.PID, 0)
-	kern.SetForegroundPgrp(kshell.PID)
-	foreground.Store(nil)
+	res, err := waitForeground(t, t.PID, cmd)
 	if b := console.Drain(); len(b) > 0 {
 		select {
 		case shellInput <- b:
@@ -196,6 +194,9 @@ func startProgram(sh *shell, args []string, background bool, setup func(*proc.Ta
 	if err != nil {
 		fmt.Fprintf(sh.out, "tamix: wait: %v\n", err)
 		return 1, true
+	}
+	if res.Status&0xff == 0x7f {
+		return stoppedJob(sh, t.PID, cmd, res.Status), true
 	}
 	if res.Status != 0 {
 		fmt.Fprintf(sh.out, "[%s]\n", statusText(res.Status, t))
@@ -363,24 +364,17 @@ func runPipeline(sh *shell, stages []stage, background bool) int {
 		nextJob++
 		return 0
 	}
-	foreground.Store(last)
-	kern.SetForegroundPgrp(pgid)
 	status := 0
-	for _, t := range tasks {
-		res, err := kern.WaitChild(kshell, t.PID, 0)
-		if err == nil && t == last {
+	for range tasks {
+		res, err := waitForeground(last, pgid, joinStages(stages))
+		if err == nil && res.Status&0xff == 0x7f {
+			return stoppedJob(sh, last.PID, joinStages(stages), res.Status)
+		}
+		if err == nil && res.PID == last.PID {
 			status = res.Status
 			if res.Status != 0 {
-				fmt.Fprintf(sh.out, "[%s]\n", statusText(res.Status, t))
+				fmt.Fprintf(sh.out, "[%s]\n", statusText(res.Status, last))
 			}
-		}
-	}
-	kern.SetForegroundPgrp(kshell.PID)
-	foreground.Store(nil)
-	if b := console.Drain(); len(b) > 0 {
-		select {
-		case shellInput <- b:
-		default:
 		}
 	}
 	if status&0x7f != 0 {
@@ -402,4 +396,80 @@ func joinStages(stages []stage) string {
 		parts = append(parts, strings.Join(st.args, " "))
 	}
 	return strings.Join(parts, " | ")
+}
+
+// waitForeground gives the terminal to the job (process group pgid, whose
+// last process is t) and waits until a process of it exits or the job stops
+// (^Z); then the shell takes the terminal back, with the typeahead.
+func waitForeground(t *proc.Task, pgid int, cmd string) (proc.WaitResult, error) {
+	foreground.Store(t)
+	kern.SetForegroundPgrp(pgid)
+	res, err := kern.WaitChild(kshell, -pgid, proc.WUNTRACED)
+	kern.SetForegroundPgrp(kshell.PID)
+	foreground.Store(nil)
+	if b := console.Drain(); len(b) > 0 {
+		select {
+		case shellInput <- b:
+		default:
+		}
+	}
+	return res, err
+}
+
+// stoppedJob records a job that ^Z stopped: it shows in jobs, and fg or
+// kill -CONT resumes it.
+func stoppedJob(sh *shell, pid int, cmd string, status int) int {
+	jobs = append(jobs, job{nextJob, pid, cmd})
+	fmt.Fprintf(sh.out, "\n[%d]+ Stopped (%s)  %s\n", nextJob, proc.SignalName(status>>8&0xff), cmd)
+	nextJob++
+	return 128 + status>>8&0xff
+}
+
+func cmdFg(sh *shell, args []string) int {
+	if len(jobs) == 0 {
+		fmt.Fprintln(sh.out, "fg: no current job")
+		return 1
+	}
+	i := len(jobs) - 1
+	if len(args) > 1 {
+		n, _ := strconv.Atoi(strings.TrimPrefix(args[1], "%"))
+		i = -1
+		for k, j := range jobs {
+			if j.id == n {
+				i = k
+			}
+		}
+		if i < 0 {
+			fmt.Fprintf(sh.out, "fg: %s: no such job\n", args[1])
+			return 1
+		}
+	}
+	j := jobs[i]
+	jobs = append(jobs[:i], jobs[i+1:]...)
+	t := kern.FindTask(j.pid)
+	if t == nil {
+		return 0
+	}
+	fmt.Fprintln(sh.out, j.cmd)
+	pgid := t.Signal.Pgrp
+	kern.KillPgrp(pgid, proc.SigInfo{Signo: proc.SIGCONT, Code: proc.SI_USER})
+	res, err := waitForeground(t, pgid, j.cmd)
+	if err != nil {
+		return 1
+	}
+	if res.Status&0xff == 0x7f {
+		return stoppedJob(sh, j.pid, j.cmd, res.Status)
+	}
+	if res.Status != 0 {
+		fmt.Fprintf(sh.out, "[%s]\n", statusText(res.Status, t))
+	}
+	return res.Status >> 8 & 0xff
+}
+
+func isFaultSignal(sig int) bool {
+	switch sig {
+	case proc.SIGSEGV, proc.SIGBUS, proc.SIGILL, proc.SIGFPE, proc.SIGTRAP:
+		return true
+	}
+	return false
 }

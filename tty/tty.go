@@ -41,6 +41,7 @@ const (
 	VEOF   = 4
 	VTIME  = 5
 	VMIN   = 6
+	VSUSP  = 10
 )
 
 // Termios is the kernel's struct termios (36 bytes for TCGETS/TCSETS).
@@ -160,10 +161,13 @@ func (t *TTY) Receive(b []byte) {
 		}
 		if ts.Lflag&ISIG != 0 {
 			switch c {
-			case ts.CC[VINTR], ts.CC[VQUIT]:
+			case ts.CC[VINTR], ts.CC[VQUIT], ts.CC[VSUSP]:
 				sig := 2 // SIGINT
-				if c == ts.CC[VQUIT] {
+				switch c {
+				case ts.CC[VQUIT]:
 					sig = 3 // SIGQUIT
+				case ts.CC[VSUSP]:
+					sig = 20 // SIGTSTP
 				}
 				sigs = append(sigs, sig)
 				t.line = t.line[:0]

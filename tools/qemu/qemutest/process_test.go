@@ -218,3 +218,30 @@ func TestPipelines(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "hello, world\n", out, "the kernel survives the fork bomb")
 }
+
+// TestJobControl: ^C interrupts the foreground job, ^Z stops it and gives
+// the terminal back to the shell, fg continues it.
+func TestJobControl(t *testing.T) {
+	t.Parallel()
+	userBin(t)
+	m := harness.BootT(t, harness.Config{SMP: 2, Mem: "1G"})
+	require.NoError(t, m.Send("spin 30 c\r"))
+	time.Sleep(time.Second)
+	require.NoError(t, m.Send("\x03"))
+	out, err := m.WaitPrompt(time.Minute)
+	require.NoError(t, err)
+	assert.Contains(t, out, "[killed by SIGINT]")
+
+	require.NoError(t, m.Send("spin 3 z\r"))
+	time.Sleep(time.Second)
+	require.NoError(t, m.Send("\x1a"))
+	out, err = m.WaitPrompt(time.Minute)
+	require.NoError(t, err)
+	assert.Regexp(t, `\[1\]\+ Stopped \(SIGTSTP\)\s+spin 3 z`, out)
+	ps, err := m.Run("ps", time.Minute)
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m) T .* spin$`, ps, "the stopped job shows state T")
+	out, err = m.Run("fg", 2*time.Minute)
+	require.NoError(t, err)
+	assert.Regexp(t, `spin z: loops=\d+`, out, "fg continued the job to its end")
+}
