@@ -16,6 +16,8 @@ import (
 	"tamix/proc"
 	"tamix/tty"
 	"tamix/vfs"
+
+	"github.com/usbarmory/tamago/soc/intel/rtc"
 )
 
 // The kernel's process state, made by startProcesses.
@@ -87,7 +89,11 @@ func startProcesses() error {
 	}
 	frames = mm.NewFrameAllocator(mm.IdentityMemory{}, ranges)
 	console = tty.New(func(b []byte) { consoleWrite(b) })
-	wallBase = time.Now().UnixNano() - arch0()
+	// CLOCK_REALTIME starts from the battery-backed CMOS clock (UTC, as
+	// QEMU and most PCs keep it); without one it starts at the epoch.
+	if now, err := (&rtc.RTC{}).Now(); err == nil {
+		wallBase = now.UnixNano() - monotonic()
+	}
 	edx := arch.CPUID1EDX()
 	kern = proc.NewKernel(proc.Config{
 		Frames:     frames,
@@ -144,8 +150,6 @@ func klog(format string, args ...any) {
 
 // monotonic is CLOCK_MONOTONIC: ns since the kernel started.
 func monotonic() int64 { return time.Since(bootTime).Nanoseconds() }
-
-func arch0() int64 { return monotonic() }
 
 // resched asks CPU cpu to run its scheduler: a reschedule IPI wakes it from
 // halt or brings it out of ring 3.
