@@ -11,6 +11,9 @@ export PATH=/bin:/sbin HOME=/ TERM=vt100 PS1='linux# '
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs tmp /tmp
+# no address-space randomization (tamix has none): fewer run-to-run
+# differences in icount mode
+echo 0 >/proc/sys/kernel/randomize_va_space
 cd /
 echo "linux: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), up $(cut -d' ' -f1 /proc/uptime) s"
 while :; do

@@ -309,7 +309,7 @@ func runKernel(k kernel, o options) (map[string]result, string) {
 				}
 			default:
 				r.err = "crashed"
-				fmt.Fprintf(o.progress, "error: %v\n", firstLine(err.Error()))
+				fmt.Fprintf(o.progress, "error: %v\n", err)
 				bootErr = boot()
 			}
 			res[b.key] = r
