@@ -115,9 +115,13 @@ type sysArgs [6]uint64
 // errno (negated into RAX), or errBlock when the task went to sleep.
 type syscallFn func(k *Kernel, t *Task, a *sysArgs) (uint64, error)
 
-// syscallTable maps numbers to handlers (sys_call_table). Filled by init
-// functions in the sys_*.go files.
-var syscallTable = map[uint64]syscallFn{}
+// nrSyscalls bounds the table (x86-64 numbers go up to 461 in Linux 6.x).
+const nrSyscalls = 512
+
+// syscallTable maps numbers to handlers (sys_call_table): an array, as in
+// Linux, indexed by the number. Filled by init functions in the sys_*.go
+// files.
+var syscallTable [nrSyscalls]syscallFn
 
 // Syscall runs the system call in t's registers (do_syscall_64). A call that
 // sleeps leaves the registers as they were and marks the task pending: the
@@ -131,15 +135,21 @@ func (k *Kernel) Syscall(t *Task) {
 	} else {
 		nr = t.origRAX
 	}
-	a := sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
-	fn, ok := syscallTable[nr]
-	if !ok {
+	// The arguments live in the task, so that passing them to the handler
+	// allocates nothing.
+	a := &t.args
+	*a = sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
+	var fn syscallFn
+	if nr < nrSyscalls {
+		fn = syscallTable[nr]
+	}
+	if fn == nil {
 		t.LastENOSYS = nr
 		k.Log("%s[%d]: unknown system call %d (ENOSYS)", t.Comm(), t.PID, nr)
 		tf.RAX = errno.ENOSYS.Negated()
 		return
 	}
-	ret, err := fn(k, t, &a)
+	ret, err := fn(k, t, a)
 	if k.Trace.Load() {
 		k.Log("%s[%d]: syscall %d(%#x, %#x, %#x) = %#x, %v", t.Comm(), t.PID, nr, a[0], a[1], a[2], ret, err)
 	}

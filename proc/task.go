@@ -79,6 +79,7 @@ type Task struct {
 	// handler again when the task is woken (Linux restarts the call too).
 	pending     bool
 	origRAX     uint64       // the system call number (orig_ax)
+	args        sysArgs      // the arguments of the current system call
 	inSyscall   bool         // returning from a system call (restart fix-ups apply)
 	futexWaiter *futexWaiter // the futex the task sleeps on
 	zapped      bool         // killed by another thread's execve (de_thread)
