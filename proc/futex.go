@@ -128,13 +128,13 @@ func (k *Kernel) futexWait(t *Task, uaddr uint64, val uint32, timeout uint64, bi
 		rb.deadline, rb.armed = k.Clock()+d, true
 	}
 	futexes.mu.Lock()
-	cur, err := t.copyIn(uaddr, 4)
+	cur, err := t.getUint32(uaddr)
 	if err != nil {
 		futexes.mu.Unlock()
 		t.futexWaiter = nil
 		return 0, err
 	}
-	if binary.LittleEndian.Uint32(cur) != val {
+	if cur != val {
 		futexes.mu.Unlock()
 		t.futexWaiter = nil
 		return 0, errno.EAGAIN

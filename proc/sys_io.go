@@ -114,32 +114,32 @@ func skipIovec(iov []iovec, n uint64) []iovec {
 	return out
 }
 
-// doRW moves bytes between user memory and f through a kernel buffer.
+// doRW moves bytes between user memory and f through the task's bounce
+// buffer.
 func (k *Kernel) doRW(t *Task, f fs.File, write bool, iov []iovec, total uint64) (uint64, error) {
+	buf := t.rwBuffer(min(total, 64<<10))
 	if write {
-		buf := make([]byte, 0, min(total, 64<<10))
+		n := 0
 		for _, v := range iov {
-			if uint64(len(buf)) >= total {
+			if n == len(buf) {
 				break
 			}
-			n := min(v.len, total-uint64(len(buf)))
-			b, err := t.copyIn(v.base, int(n))
-			if err != nil {
-				if len(buf) == 0 {
+			m := min(v.len, uint64(len(buf)-n))
+			if err := t.copyInto(buf[n:n+int(m)], v.base); err != nil {
+				if n == 0 {
 					return 0, err
 				}
 				break
 			}
-			buf = append(buf, b...)
+			n += int(m)
 		}
-		n, err := f.Write(buf)
-		if n > 0 {
-			return uint64(n), nil
+		w, err := f.Write(buf[:n])
+		if w > 0 {
+			return uint64(w), nil
 		}
-		k.pipeWriteError(t, f, err) // SIGPIPE (sys_pipe.go)
+		k.pipeWriteError(t, f, err) // SIGPIPE for EPIPE on a pipe or FIFO
 		return 0, err
 	}
-	buf := make([]byte, min(total, 64<<10))
 	n, err := f.Read(buf)
 	if n <= 0 {
 		return 0, err

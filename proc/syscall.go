@@ -208,12 +208,41 @@ func (t *Task) copyOut(va uint64, b []byte) error {
 	return nil
 }
 
+// copyInto fills dst from user memory without allocating.
+func (t *Task) copyInto(dst []byte, va uint64) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	if err := t.MM.CopyIn(dst, va); err != nil {
+		return errno.EFAULT
+	}
+	return nil
+}
+
 func (t *Task) getUint64(va uint64) (uint64, error) {
-	b, err := t.copyIn(va, 8)
-	if err != nil {
+	var b [8]byte
+	if err := t.copyInto(b[:], va); err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint64(b), nil
+	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+// getUint32 reads a 32-bit user word (futexes, pids).
+func (t *Task) getUint32(va uint64) (uint32, error) {
+	var b [4]byte
+	if err := t.copyInto(b[:], va); err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(b[:]), nil
+}
+
+// rwBuffer returns the task's kernel bounce buffer for read and write,
+// grown to n bytes (at most 64 KiB): one per task instead of one per call.
+func (t *Task) rwBuffer(n uint64) []byte {
+	if uint64(cap(t.rwBuf)) < n {
+		t.rwBuf = make([]byte, n)
+	}
+	return t.rwBuf[:n]
 }
 
 func (t *Task) putUint64(va uint64, v uint64) error {

@@ -80,6 +80,7 @@ type Task struct {
 	pending     bool
 	origRAX     uint64       // the system call number (orig_ax)
 	args        sysArgs      // the arguments of the current system call
+	rwBuf       []byte       // bounce buffer for read/write (see rwBuffer)
 	inSyscall   bool         // returning from a system call (restart fix-ups apply)
 	futexWaiter *futexWaiter // the futex the task sleeps on
 	zapped      bool         // killed by another thread's execve (de_thread)
