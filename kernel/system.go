@@ -114,7 +114,7 @@ func startProcesses() error {
 	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall}) // ipc/vfs engineer: the namespace for open(2)
 	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
 		loadedRoot[cpu].Store(arch.KernelCR3())
-		go cpuLoop()
+		go cpuLoop(cpu)
 	}
 	// PID 1: /bin/init, started like Linux's kernel_init: a kernel thread
 	// that execs the first user program.
@@ -162,29 +162,38 @@ func resched(cpu int) {
 // cpuLoop is one of the per-CPU kernel loops (DESIGN decision 3). Each
 // iteration serves the runqueue of the CPU the goroutine is on: pick the
 // task, enter it in ring 3, handle its trap.
-func cpuLoop() {
+func cpuLoop(cpu int) {
 	voluntary := false
 	for {
-		cpu := arch.CurrentCPU()
+		// Loop cpu alone serves CPU cpu's runqueue, so the scheduler sees
+		// one __schedule caller per CPU. Goroutines can move between CPUs:
+		// when this one is elsewhere, it yields until Go brings it back
+		// (an idle CPU takes it from the global run queue).
+		if arch.CurrentCPU() != cpu {
+			// Wake the home CPU if it halted: its Go scheduler then takes
+			// this goroutine from the global run queue.
+			arch.SendIPI(cpu, arch.VecWakeup)
+			runtime.Gosched()
+			continue
+		}
 		st := kern.Sched.Schedule(cpu, voluntary)
 		voluntary = false
 		t := proc.TaskOf(st)
 		if t == nil || t.Flags&proc.PF_IDLE != 0 {
 			// Idle: halt right here until an interrupt (the tick, or a
-			// reschedule IPI from a wake-up). The goroutine stays on its
-			// CPU; Gosched lets the shell and other goroutines run.
+			// reschedule IPI from a wake-up).
 			kern.RunTimers(monotonic())
 			ticks := arch.Ticks(cpu)
 			arch.IdleUnless(func() bool { return kern.Sched.NeedResched(cpu) })
 			if arch.Ticks(cpu) != ticks {
-				// A tick: let other goroutines of this CPU run. A
-				// reschedule IPI goes straight back to the runqueue, so
-				// the loop does not wander to another CPU.
+				// A tick: let the other goroutines of this CPU run.
 				runtime.Gosched()
 			}
 			continue
 		}
 		voluntary = runTask(cpu, t)
+		// Let the shell and other goroutines run: nothing else preempts a
+		// loop.
 		runtime.Gosched()
 	}
 }
@@ -214,15 +223,10 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 		switch {
 		case trap == arch.VecLocalTimer:
 			kern.RunTimers(t1)
-			if kern.Sched.Tick(cpu) {
-				return false
-			}
-			// Let the shell and other goroutines run (nothing else
-			// preempts this one).
-			runtime.Gosched()
-			if arch.CurrentCPU() != cpu {
-				return false
-			}
+			kern.Sched.Tick(cpu)
+			// Back to the loop: it lets other goroutines run, then
+			// schedules (the tick may have asked for preemption).
+			return false
 		case trap >= arch.VecIRQBase && trap < 256:
 			arch.WakeVector(trap)
 		default:
