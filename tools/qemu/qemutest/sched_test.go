@@ -96,7 +96,7 @@ func TestScheduler(t *testing.T) {
 		avg, _ := strconv.Atoi(f[1])
 		mx, _ := strconv.Atoi(f[3])
 		t.Logf("nanosleep(1 ms) under load: late by avg %d us, max %d us (HZ=250: 4 ms ticks)", avg, mx)
-		assert.Less(t, mx, 200000, "a 1 ms sleeper wakes within 200 ms even with both CPUs busy")
+		assert.Less(t, mx, 500000, "a 1 ms sleeper wakes within 500 ms even with both CPUs busy")
 	})
 
 	t.Run("the shell answers while every CPU is saturated", func(t *testing.T) {
