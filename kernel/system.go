@@ -198,6 +198,9 @@ func cpuLoop(cpu int) {
 	}
 }
 
+// tickNs is one timer tick (1/HZ).
+const tickNs = int64(time.Second / arch.HZ)
+
 // runTask runs t on cpu until it must give the CPU up: it blocks or exits
 // (a voluntary switch: true), is preempted by the tick, or the goroutine
 // moved to another CPU.
@@ -213,16 +216,16 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 		}
 		root := t.MM.Root()
 		loadedRoot[cpu].Store(root)
-		t0 := monotonic()
 		trap := arch.Enter(&t.Regs, uint64(cpu), root)
-		t1 := monotonic()
 		if trap == arch.TrapMoved {
 			return false
 		}
-		t.Utime += t1 - t0
 		switch {
 		case trap == arch.VecLocalTimer:
-			kern.RunTimers(t1)
+			// Tick-based CPU time accounting, as Linux does without
+			// VIRT_CPU_ACCOUNTING: the tick found the task in user mode.
+			t.Utime += tickNs
+			kern.RunTimers(monotonic())
 			kern.Sched.Tick(cpu)
 			// Back to the loop: it lets other goroutines run, then
 			// schedules (the tick may have asked for preemption).
@@ -230,8 +233,11 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 		case trap >= arch.VecIRQBase && trap < 256:
 			arch.WakeVector(trap)
 		default:
+			ticks := arch.Ticks(cpu)
 			kern.HandleTrap(t, trap)
-			t.Stime += monotonic() - t1
+			// Ticks taken while the kernel worked for the task are its
+			// system time.
+			t.Stime += int64(arch.Ticks(cpu)-ticks) * tickNs
 			if t.Exited() {
 				return true
 			}

@@ -44,13 +44,15 @@ func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return k.Clock(), nil
 	case CLOCK_PROCESS_CPUTIME_ID:
+		// sum_exec_runtime, as Linux's thread_group_cputime: the
+		// scheduler's precise run time (updated at ticks and switches).
 		var ns int64
 		for _, th := range k.threadsOf(t) {
-			ns += th.Utime + th.Stime
+			ns += th.SE.SumExecRuntime
 		}
 		return ns, nil
 	case CLOCK_THREAD_CPUTIME_ID:
-		return t.Utime + t.Stime, nil
+		return t.SE.SumExecRuntime, nil
 	}
 	return 0, errno.EINVAL
 }
