@@ -40,6 +40,18 @@
 	MOVQ	R14, TrapFrame_R14(DI); \
 	MOVQ	R15, TrapFrame_R15(DI)
 
+// Move the vector, error code and hardware frame from the stack into the
+// TrapFrame at DI, and CR2 with them (clobbers AX).
+#define POP_TRAP_FRAME \
+	POPQ	AX; MOVQ	AX, TrapFrame_Trapno(DI); \
+	POPQ	AX; MOVQ	AX, TrapFrame_ErrorCode(DI); \
+	POPQ	AX; MOVQ	AX, TrapFrame_RIP(DI); \
+	POPQ	AX; MOVQ	AX, TrapFrame_CS(DI); \
+	POPQ	AX; MOVQ	AX, TrapFrame_RFLAGS(DI); \
+	POPQ	AX; MOVQ	AX, TrapFrame_RSP(DI); \
+	POPQ	AX; MOVQ	AX, TrapFrame_SS(DI); \
+	MOVQ	CR2, AX; MOVQ	AX, TrapFrame_CR2(DI)
+
 // func Enter(tf *TrapFrame, cpu uint64, cr3 uint64) (trap uint64)
 //
 // Enter runs the task whose registers are in tf in ring 3 on this CPU, with
@@ -161,22 +173,7 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 	SAVE_GPRS
 	MOVQ	cpuLocal_scratch(GS), AX
 	MOVQ	AX, TrapFrame_RDI(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_Trapno(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_ErrorCode(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_RIP(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_CS(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_RFLAGS(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_RSP(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_SS(DI)
-	MOVQ	CR2, AX
-	MOVQ	AX, TrapFrame_CR2(DI)
+	POP_TRAP_FRAME
 	CMPQ	TrapFrame_Trapno(DI), $const_VecIRQBase
 	JB	leave
 	EOI
@@ -254,22 +251,7 @@ TEXT ·kernelException(SB),NOSPLIT|NOFRAME,$0
 	SAVE_GPRS
 	POPQ	AX
 	MOVQ	AX, TrapFrame_RDI(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_Trapno(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_ErrorCode(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_RIP(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_CS(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_RFLAGS(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_RSP(DI)
-	POPQ	AX
-	MOVQ	AX, TrapFrame_SS(DI)
-	MOVQ	CR2, AX
-	MOVQ	AX, TrapFrame_CR2(DI)
+	POP_TRAP_FRAME
 
 	// Back on the interrupted stack, below anything it holds.
 	MOVQ	TrapFrame_RSP(DI), SP
