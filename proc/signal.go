@@ -3,6 +3,7 @@ package proc
 import (
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 
 	arch "tamix/arch/amd64"
 	"tamix/errno"
@@ -237,6 +238,9 @@ type SignalStruct struct {
 	SharedPending SigPending // signals sent to the whole process
 	GroupExit     bool       // SIGNAL_GROUP_EXIT: exit_group or a fatal signal
 	GroupExitCode int
+	// sigpending says a group-wide signal, exit or stop may be pending
+	// (see signalPending).
+	sigpending atomic.Bool
 	// Process group and session IDs; Leader marks a session leader.
 	Pgrp, Session int
 	Leader        bool

@@ -173,6 +173,7 @@ func (k *Kernel) DoGroupExit(t *Task, code int) {
 		code = t.Signal.GroupExitCode
 	} else {
 		t.Signal.GroupExit = true
+		t.Signal.sigpending.Store(true)
 		t.Signal.GroupExitCode = code
 	}
 	t.Sighand.mu.Unlock()
@@ -192,6 +193,7 @@ func (k *Kernel) killOtherThreads(t *Task) {
 		if th != t {
 			th.Sighand.mu.Lock()
 			th.zapped = true
+			th.sigpending.Store(true)
 			th.Sighand.mu.Unlock()
 			k.signalWake(th)
 		}

@@ -218,8 +218,10 @@ func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
 	}
 	if group {
 		t.Signal.SharedPending.add(si)
+		t.Signal.sigpending.Store(true)
 	} else {
 		t.Pending.add(si)
+		t.sigpending.Store(true)
 	}
 	sh.mu.Unlock()
 	if (sig == SIGCONT || sig == SIGKILL) && wasStopped {
@@ -258,6 +260,7 @@ func (k *Kernel) doSignalStop(t *Task, sig int) {
 	sh.mu.Lock()
 	s := t.Signal
 	s.Stopped, s.StopSig, s.NotifyStop, s.NotifyCont = true, sig, true, false
+	s.sigpending.Store(true)
 	sh.mu.Unlock()
 	t.SetState(TASK_STOPPED)
 	for _, th := range k.threadsOf(t) {
@@ -326,14 +329,29 @@ func (k *Kernel) ForceSig(t *Task, si SigInfo) {
 		t.Blocked &^= Bit(sig)
 	}
 	t.Pending.add(si)
+	t.sigpending.Store(true)
 	sh.mu.Unlock()
 }
 
 // signalPending reports whether t has a signal it will take (signal_pending).
+//
+// The flags checked first are Linux's TIF_SIGPENDING: set whenever something
+// is queued, cleared here once nothing is, so the way back to user mode
+// costs two atomic loads when no signal is around.
 func (k *Kernel) signalPending(t *Task) bool {
+	if !t.sigpending.Load() && !t.Signal.sigpending.Load() {
+		return false
+	}
 	t.Sighand.mu.Lock()
 	defer t.Sighand.mu.Unlock()
-	return (t.Pending.Set|t.Signal.SharedPending.Set)&^t.Blocked != 0 || t.Signal.GroupExit || t.zapped || t.Signal.Stopped
+	if t.Pending.Set == 0 && !t.zapped {
+		t.sigpending.Store(false)
+	}
+	s := t.Signal
+	if s.SharedPending.Set == 0 && !s.GroupExit && !s.Stopped {
+		s.sigpending.Store(false)
+	}
+	return (t.Pending.Set|s.SharedPending.Set)&^t.Blocked != 0 || s.GroupExit || t.zapped || s.Stopped
 }
 
 // dequeueSignal takes the lowest-numbered deliverable signal (synchronous

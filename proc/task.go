@@ -94,6 +94,9 @@ type Task struct {
 	savedSigmask   SigSet
 	restoreSigmask bool
 	Pending        SigPending // signals sent to this thread
+	// sigpending is TIF_SIGPENDING: something may be pending for this
+	// thread (see signalPending).
+	sigpending atomic.Bool
 	// SetChildTID / ClearChildTID (set_tid_address, CLONE_CHILD_*).
 	SetChildTID, ClearChildTID uint64
 
