@@ -191,10 +191,15 @@ func cpuLoop(cpu int) {
 			}
 			continue
 		}
+		ticks := arch.Ticks(cpu)
 		voluntary = runTask(cpu, t)
-		// Let the shell and other goroutines run: nothing else preempts a
-		// loop.
-		runtime.Gosched()
+		if arch.Ticks(cpu) != ticks || !voluntary {
+			// Let the shell and other goroutines run at least once a
+			// tick: nothing else preempts a loop. (A task that just
+			// blocked hands over to the next one without a detour
+			// through Go's scheduler.)
+			runtime.Gosched()
+		}
 	}
 }
 
