@@ -111,9 +111,6 @@ func (t *Task) Exited() bool { return t.Flags&PF_EXITING != 0 }
 // and the loop must switch away).
 func (t *Task) Sleeping() bool { return t.State() != TASK_RUNNING }
 
-// Stopped reports job-control stop.
-func (t *Task) Stopped() bool { return t.State() == TASK_STOPPED }
-
 // Claim marks t as being run by a CPU loop (p->on_cpu); false if another
 // loop has it.
 func (t *Task) Claim() bool { return t.running.CompareAndSwap(false, true) }
