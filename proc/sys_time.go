@@ -44,15 +44,17 @@ func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return k.Clock(), nil
 	case CLOCK_PROCESS_CPUTIME_ID:
-		// sum_exec_runtime, as Linux's thread_group_cputime: the
-		// scheduler's precise run time (updated at ticks and switches).
+		// utime + stime as the tick samples them: each tick is charged to
+		// exactly one task. (Linux reads sum_exec_runtime here; tamix's
+		// disagreed with the ticks once next to a throttled RT task — see
+		// the issue notes — so the clocks use the sampled times.)
 		var ns int64
 		for _, th := range k.threadsOf(t) {
-			ns += th.SE.SumExecRuntime
+			ns += th.Utime + th.Stime
 		}
 		return ns, nil
 	case CLOCK_THREAD_CPUTIME_ID:
-		return t.SE.SumExecRuntime, nil
+		return t.Utime + t.Stime, nil
 	}
 	return 0, errno.EINVAL
 }
