@@ -211,6 +211,10 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 		return false // another loop is still handling its last trap
 	}
 	defer t.Unclaim()
+	// Ticks the CPU takes in ring 0 while t is its current task are t's
+	// system time, as Linux's tick accounting charges them.
+	k0 := arch.Ticks(cpu)
+	defer func() { t.Stime += int64(arch.Ticks(cpu)-k0) * tickNs }()
 	for {
 		if !kern.PrepareToRun(t) {
 			kern.Deactivate(t)
@@ -235,11 +239,7 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 		case trap >= arch.VecIRQBase && trap < 256:
 			arch.WakeVector(trap)
 		default:
-			ticks := arch.Ticks(cpu)
 			kern.HandleTrap(t, trap)
-			// Ticks taken while the kernel worked for the task are its
-			// system time.
-			t.Stime += int64(arch.Ticks(cpu)-ticks) * tickNs
 			if t.Exited() {
 				return true
 			}
