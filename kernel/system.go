@@ -30,7 +30,11 @@ var (
 	// loadedRoot[cpu] is the page table CPU cpu has loaded (Linux keeps the
 	// inverse, mm_cpumask): TLB shootdowns go to the CPUs that may cache it.
 	loadedRoot [arch.MaxCPUs]atomic.Uint64
-	wallBase   int64
+	// prevRoot[cpu] is the page table CPU cpu may still have loaded while
+	// it switches to loadedRoot[cpu] in Enter: until Enter has run, both
+	// count, so no shootdown or mm drop misses the CPU.
+	prevRoot [arch.MaxCPUs]atomic.Uint64
+	wallBase int64
 )
 
 // machineTLB implements mm.TLB with invlpg here and IPIs elsewhere.
@@ -39,7 +43,7 @@ type machineTLB struct{}
 func cpusWith(root uint64) uint64 {
 	var mask uint64
 	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
-		if loadedRoot[cpu].Load() == root {
+		if loadedRoot[cpu].Load() == root || prevRoot[cpu].Load() == root {
 			mask |= 1 << cpu
 		}
 	}
@@ -76,6 +80,7 @@ func dropMM(m *mm.MM) {
 	mask := cpusWith(root)
 	for cpu := range loadedRoot {
 		loadedRoot[cpu].CompareAndSwap(root, arch.KernelCR3())
+		prevRoot[cpu].CompareAndSwap(root, arch.KernelCR3())
 	}
 	if others := mask &^ (1 << arch.CurrentCPU()); others != 0 {
 		arch.FlushTLBOthers(others, root, true)
@@ -221,11 +226,21 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 			return true
 		}
 		root := t.MM.Root()
-		loadedRoot[cpu].Store(root)
+		old := loadedRoot[cpu].Load()
+		if old != root {
+			prevRoot[cpu].Store(old)
+			loadedRoot[cpu].Store(root)
+		}
 		trap := arch.Enter(&t.Regs, uint64(cpu), root)
 		if trap == arch.TrapMoved {
+			// Enter did not touch CR3: the CPU still has the old table.
+			if old != root {
+				loadedRoot[cpu].CompareAndSwap(root, old)
+				prevRoot[cpu].Store(0)
+			}
 			return false
 		}
+		prevRoot[cpu].Store(0) // CR3 now holds root
 		switch {
 		case trap == arch.VecLocalTimer:
 			// Tick-based CPU time accounting, as Linux does without
