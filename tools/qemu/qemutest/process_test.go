@@ -245,3 +245,27 @@ func TestJobControl(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `spin z: loops=\d+`, out, "fg continued the job to its end")
 }
+
+// TestStress runs the concurrent tests many times on two CPUs: fork, pipes
+// with four writers, threads and futexes, with tasks moving between CPUs and
+// address spaces dying under them (a freed page table still loaded on a CPU
+// once reset the machine here).
+func TestStress(t *testing.T) {
+	t.Parallel()
+	userBin(t)
+	m := harness.BootT(t, harness.Config{SMP: 2, Mem: "1G"})
+	for _, tc := range []struct {
+		cmd  string
+		want string
+		n    int
+	}{
+		{"repeat 20 pipetest", "79 passed, 0 failed\n", 20},
+		{"repeat 5 pthreads", " passed, 0 failed\n", 5},
+		{"repeat 5 manychildren", "5 passed, 0 failed\n", 5},
+	} {
+		out, err := m.Run(tc.cmd, 5*time.Minute)
+		require.NoError(t, err, tc.cmd)
+		assert.Equal(t, tc.n, strings.Count(out, tc.want), tc.cmd)
+		assert.NotContains(t, out, "not ok", tc.cmd)
+	}
+}
