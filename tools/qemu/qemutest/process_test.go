@@ -89,6 +89,11 @@ func TestProcessesMatchLinux(t *testing.T) {
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
+			if status != 0 {
+				// A few checks (signals) time things natively with sleeps; a
+				// busy host can fail one: give the oracle a second try.
+				want, status = hostRun(t, bin, tc.argv)
+			}
 			require.Equal(t, 0, status, "the program fails natively:\n%s", want)
 			got, err := m.Run(tc.tamix, time.Minute)
 			require.NoError(t, err)
