@@ -9,16 +9,14 @@ import (
 	"sync"
 	"time"
 
-	arch "tamix/arch/amd64"
 	"tamix/boot"
 )
 
-// consoleVector is COM1's IRQ 4 through the IOAPIC.
-const consoleVector = arch.VecIRQBase + 4
-
-// consolePoll bounds how long the reader sleeps before it looks at the UART
-// again; the receive interrupt normally wakes it sooner.
-const consolePoll = 20 * time.Millisecond
+// consolePoll is how often the reader looks at the UART. It polls rather
+// than being woken by COM1's interrupt: TamaGo's way of waking a sleeping
+// goroutine from an interrupt (runtime.WakeG) edits the Go timer heap
+// without its lock and once corrupted it ("timer data corruption").
+const consolePoll = 10 * time.Millisecond
 
 // shellInput carries console input to the shell while no program owns the
 // terminal.
@@ -28,7 +26,6 @@ var shellInput = make(chan []byte, 64)
 // terminal: what is typed goes through its line discipline (echo, ^C).
 // Otherwise it goes to the shell's line editor.
 func consoleReader() {
-	arch.WakeOnInterrupt(consoleVector)
 	buf := make([]byte, 256)
 	for {
 		n, _ := boot.UART0.Read(buf)

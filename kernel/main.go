@@ -28,7 +28,6 @@ func main() {
 	if err := startProcesses(); err != nil {
 		fmt.Printf("tamix: %v\n", err)
 	}
-	boot.EnableConsoleIRQ(consoleVector)
 	go consoleReader()
 	sh := newShell(&shellConsole{})
 	sh.keepGoing = true
