@@ -34,7 +34,6 @@ const (
 	pvhInfoSlot = 0x7000
 
 	COM1      = 0x3f8
-	uartIRQ   = 4 // ISA IRQ of COM1
 	debugExit = 0xf4
 )
 
@@ -263,18 +262,6 @@ const (
 )
 
 var idleState [256]struct{ since, last uint64 }
-
-// EnableConsoleIRQ routes COM1's receive interrupt to vector on the boot CPU.
-func EnableConsoleIRQ(vector int) {
-	gsi := uint32(uartIRQ)
-	if ACPIs != nil {
-		if g, ok := ACPIs.IRQOverrides[uartIRQ]; ok {
-			gsi = g
-		}
-	}
-	IOAPIC0.EnableInterrupt(int(gsi), vector)
-	outb(COM1+1, 0x01) // IER: received data available
-}
 
 // PowerOff turns the machine off through ACPI S5 (QEMU exits with status 0).
 // Without ACPI, QEMU's isa-debug-exit ends the emulator; on other machines

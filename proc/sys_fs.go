@@ -181,15 +181,7 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 		// A wake-up by a signal leaves our entry queued.
 		ino.Pipe().Wait().Remove(&t.waiter)
 	} else {
-		v, err := k.namespace()
-		if err != nil {
-			return 0, err
-		}
-		path, err := t.getname(pathVA, false)
-		if err != nil {
-			return 0, err
-		}
-		base, err := k.startDir(t, dfd, path)
+		v, base, path, err := k.resolveAt(t, dfd, pathVA, false)
 		if err != nil {
 			return 0, err
 		}
@@ -233,15 +225,7 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 // doMknodat is do_mknodat. The mode's permissions are masked by the umask;
 // dev is the user's dev_t, whose encoding (new_encode_dev) st_rdev keeps.
 func (k *Kernel) doMknodat(t *Task, dfd int, pathVA uint64, mode, dev uint32) (uint64, error) {
-	v, err := k.namespace()
-	if err != nil {
-		return 0, err
-	}
-	path, err := t.getname(pathVA, false)
-	if err != nil {
-		return 0, err
-	}
-	base, err := k.startDir(t, dfd, path)
+	v, base, path, err := k.resolveAt(t, dfd, pathVA, false)
 	if err != nil {
 		return 0, err
 	}
@@ -256,15 +240,7 @@ func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64,
 	if flags&^AT_REMOVEDIR != 0 {
 		return 0, errno.EINVAL
 	}
-	v, err := k.namespace()
-	if err != nil {
-		return 0, err
-	}
-	path, err := t.getname(pathVA, false)
-	if err != nil {
-		return 0, err
-	}
-	base, err := k.startDir(t, dfd, path)
+	v, base, path, err := k.resolveAt(t, dfd, pathVA, false)
 	if err != nil {
 		return 0, err
 	}
@@ -485,4 +461,22 @@ func sysGetdents64(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return 0, err
 	}
 	return uint64(len(b)), nil
+}
+
+// resolveAt is what every *at call does first: the namespace, the path
+// copied from user memory (getname) and the directory it starts from.
+func (k *Kernel) resolveAt(t *Task, dfd int, pathVA uint64, allowEmpty bool) (*vfs.FS, *vfs.Inode, string, error) {
+	v, err := k.namespace()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	path, err := t.getname(pathVA, allowEmpty)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	base, err := k.startDir(t, dfd, path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return v, base, path, nil
 }
