@@ -158,7 +158,10 @@ test: deps
 	fi
 
 test-qemu:
-	TAMIX_KERNEL=$(CURDIR)/$(KERNEL) TAMIX_IMAGE=$(CURDIR)/$(IMAGE) TAMIX_EFI_IMAGE=$(CURDIR)/$(EFI_IMAGE) TAMIX_USER_BIN=$(CURDIR)/$(BINDIR) go test -count=1 -v -timeout 20m ./tools/qemu/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|qemu_test' ; exit $${PIPESTATUS[0]}
+	TAMIX_KERNEL=$(CURDIR)/$(KERNEL) TAMIX_IMAGE=$(CURDIR)/$(IMAGE) TAMIX_EFI_IMAGE=$(CURDIR)/$(EFI_IMAGE) TAMIX_USER_BIN=$(CURDIR)/$(BINDIR) go test -count=1 -v -timeout 20m ./tools/qemu/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|qemu_test' ; \
+	st=$${PIPESTATUS[0]}; if [ $$st != 0 ]; then \
+		echo "make: QEMU tests failed; the failures (full log: $(BUILD)/qemu-test.log):"; \
+		grep -E -A30 '^\s+--- FAIL|Error Trace:' $(BUILD)/qemu-test.log | grep -v '^\s*tamix: ' | head -200; fi; exit $$st
 
 # make bench: the same benchmark programs on tamix and on Linux, same QEMU.
 # Linux is Debian's linux-image package (6.1, the CFS reference), fetched
