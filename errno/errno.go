@@ -152,6 +152,16 @@ const (
 	ERESTART_RESTARTBLOCK Errno = 516
 )
 
+// IsRestart reports whether rax, a system call's return value, is one of
+// the restart codes above, which signal delivery must fix up.
+func IsRestart(rax uint64) bool {
+	switch Errno(-rax) {
+	case ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK:
+		return true
+	}
+	return false
+}
+
 // Error returns the message of the error's comment in Linux's header.
 func (e Errno) Error() string {
 	if s, ok := messages[e]; ok {

@@ -25,3 +25,24 @@ func TestErrnoValuesMatchLinux(t *testing.T) {
 	assert.Equal(t, uint64(0xfffffffffffffff2), EFAULT.Negated())
 	assert.Equal(t, "errno 4000", Errno(4000).Error())
 }
+
+func TestIsRestart(t *testing.T) {
+	for _, tc := range []struct {
+		rax  uint64
+		want bool
+	}{
+		{0, false},
+		{42, false},
+		{EINTR.Negated(), false},
+		{ERESTARTSYS.Negated(), true},
+		{ERESTARTNOINTR.Negated(), true},
+		{ERESTARTNOHAND.Negated(), true},
+		{Errno(515).Negated(), false}, // ENOIOCTLCMD, not a restart
+		{ERESTART_RESTARTBLOCK.Negated(), true},
+		{Errno(517).Negated(), false},
+		{Errno(511).Negated(), false},
+		{1 << 63, false},
+	} {
+		assert.Equal(t, tc.want, IsRestart(tc.rax), "rax %#x", tc.rax)
+	}
+}

@@ -231,7 +231,7 @@ func cmdPs(sh *shell, _ []string) int {
 	fmt.Fprintf(sh.out, "%5s %5s %5s S CPU POL  NI PRI %8s %8s %9s %9s %9s %6s %6s COMM\n", "PID", "TGID", "PPID", "MINFLT", "MAJFLT", "UTIME", "STIME", "SUMEXEC", "NVCSW", "NIVCSW")
 	for _, t := range kern.Tasks() {
 		ppid := 0
-		if p := t.RealParent; p != nil && p != t {
+		if p := t.RealParent(); p != nil && p != t {
 			ppid = p.TGID
 		}
 		pol := map[int]string{0: "TS", 1: "FF", 2: "RR", 3: "B", 5: "IDL"}[int(t.Policy)]

@@ -208,6 +208,9 @@ func cpuLoop(cpu int) {
 // tickNs is one timer tick (1/HZ).
 const tickNs = int64(time.Second / arch.HZ)
 
+// trapHandled stands for a trap runTask has already handled.
+const trapHandled = ^uint64(0)
+
 // runTask runs t on cpu until it must give the CPU up: it blocks or exits
 // (a voluntary switch: true), is preempted by the tick, or the goroutine
 // moved to another CPU.
@@ -232,16 +235,33 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 			loadedRoot[cpu].Store(root)
 		}
 		trap := arch.Enter(&t.Regs, uint64(cpu), root)
-		if trap == arch.TrapMoved {
-			// Enter did not touch CR3: the CPU still has the old table.
-			if old != root {
+		if old != root {
+			if trap == arch.TrapMoved {
+				// Enter did not touch CR3: the CPU still has the old table.
 				loadedRoot[cpu].CompareAndSwap(root, old)
 				prevRoot[cpu].Store(0)
+				return false
 			}
-			return false
+			prevRoot[cpu].Store(0) // CR3 now holds root
 		}
-		prevRoot[cpu].Store(0) // CR3 now holds root
+		// The system-call fast path: a call that leaves no work for the way
+		// out (no signal, sleep, exit or restart) goes straight back to
+		// ring 3, as Linux's syscall_exit_to_user_mode does. After an
+		// execve the task has a new page table: take the slow path.
+		for trap == arch.TrapSyscall {
+			if !kern.HandleSyscall(t) || t.MM.Root() != root {
+				trap = trapHandled
+				break
+			}
+			if kern.Sched.NeedResched(cpu) {
+				return false
+			}
+			trap = arch.Enter(&t.Regs, uint64(cpu), root)
+		}
 		switch {
+		case trap == trapHandled:
+		case trap == arch.TrapMoved:
+			return false // CR3 and loadedRoot already hold root
 		case trap == arch.VecLocalTimer:
 			// Tick-based CPU time accounting, as Linux does without
 			// VIRT_CPU_ACCOUNTING: the tick found the task in user mode.
@@ -255,13 +275,13 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 			arch.WakeVector(trap)
 		default:
 			kern.HandleTrap(t, trap)
-			if t.Exited() {
-				return true
-			}
-			if t.Sleeping() {
-				kern.Deactivate(t)
-				return true
-			}
+		}
+		if t.Exited() {
+			return true
+		}
+		if t.Sleeping() {
+			kern.Deactivate(t)
+			return true
 		}
 		if kern.Sched.NeedResched(cpu) {
 			return false

@@ -213,12 +213,12 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 		c.ExitSignal = args.ExitSignal
 	}
 	if f&(CLONE_PARENT|CLONE_THREAD) != 0 {
-		c.RealParent = parent.RealParent
+		c.realParent.Store(parent.RealParent())
 	} else {
-		c.RealParent = parent
+		c.realParent.Store(parent)
 	}
-	c.Parent = c.RealParent
-	c.RealParent.Children = append(c.RealParent.Children, c)
+	c.Parent = c.RealParent()
+	c.Parent.Children = append(c.Parent.Children, c)
 	k.tasklistLock.Unlock()
 	k.Forks.Add(1)
 

@@ -65,10 +65,12 @@ func (k *Kernel) exitNotify(t *Task) {
 	reaper := k.ChildReaper
 	for _, c := range t.Children {
 		if reaper == nil || reaper == t {
-			c.RealParent, c.Parent = k.InitTask, k.InitTask
+			c.realParent.Store(k.InitTask)
+			c.Parent = k.InitTask
 			continue
 		}
-		c.RealParent, c.Parent = reaper, reaper
+		c.realParent.Store(reaper)
+		c.Parent = reaper
 		reaper.Children = append(reaper.Children, c)
 		if c.ExitState == EXIT_ZOMBIE && reaper != nil {
 			defer reaper.WaitChldExit.WakeAll()

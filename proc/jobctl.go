@@ -76,7 +76,7 @@ func sysSetpgid(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		pgid = p.PID
 	}
 	if p != me {
-		if p.RealParent != me {
+		if p.RealParent() != me {
 			return 0, errno.ESRCH // neither the caller nor its child
 		}
 		if p.Signal.Session != me.Signal.Session {

@@ -132,7 +132,8 @@ func newIdleTask(k *Kernel, cpu int) *Task {
 	t.Owner = t
 	t.PID, t.TGID = 0, 0
 	t.GroupLeader = t
-	t.RealParent, t.Parent = t, t
+	t.realParent.Store(t)
+	t.Parent = t
 	t.SetComm(fmt.Sprintf("swapper/%d", cpu))
 	t.Signal = newSignalStruct()
 	t.Sighand = newSigHand()

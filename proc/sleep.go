@@ -12,6 +12,10 @@ import (
 // loop switches away and calls the system call again once the task wakes.
 var errBlock = errors.New("task blocked")
 
+// errJustReturn is what a handler returns when it has set the task's
+// registers itself (execve, rt_sigreturn, exit): Syscall leaves RAX alone.
+var errJustReturn = errors.New("registers set by the handler")
+
 // prepareToWait queues t on q and marks it TASK_INTERRUPTIBLE, like
 // prepare_to_wait: the caller checks its condition once more afterwards and
 // either calls finishWait or returns errBlock.

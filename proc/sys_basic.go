@@ -33,9 +33,7 @@ func init() {
 }
 
 func sysGetppid(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	k.tasklistLock.Lock()
-	defer k.tasklistLock.Unlock()
-	return uint64(t.GroupLeader.RealParent.TGID), nil
+	return uint64(t.GroupLeader.RealParent().TGID), nil
 }
 
 // sysSetID accepts setting uid/gid 0 (root stays root); other IDs need user
@@ -124,12 +122,12 @@ func sysGetrandom(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 
 func sysExit(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	k.DoExit(t, exitStatus(int(a[0])))
-	return 0, nil
+	return 0, errJustReturn
 }
 
 func sysExitGroup(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	k.DoGroupExit(t, exitStatus(int(a[0])))
-	return 0, nil
+	return 0, errJustReturn
 }
 
 func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }

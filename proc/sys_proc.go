@@ -81,7 +81,7 @@ func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err := k.Execve(t, filename, argv, envp); err != nil {
 		return 0, err
 	}
-	return 0, nil
+	return 0, errJustReturn
 }
 
 func sysWait4(k *Kernel, t *Task, a *sysArgs) (uint64, error) {

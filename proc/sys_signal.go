@@ -550,7 +550,7 @@ func sysRtSigreturn(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	b, err := t.copyIn(frame, frameSize)
 	if err != nil {
 		k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SI_KERNEL})
-		return 0, nil
+		return 0, errJustReturn
 	}
 	le := binary.LittleEndian
 	mc := b[ucMcontextOff:]
@@ -566,15 +566,15 @@ func sysRtSigreturn(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		fp, err := t.copyIn(fpAddr, fpstateSize)
 		if err != nil {
 			k.ForceSig(t, SigInfo{Signo: SIGSEGV, Code: SI_KERNEL})
-			return 0, nil
+			return 0, errJustReturn
 		}
 		// MXCSR reserved bits would make FXRSTOR fault in the kernel.
 		mx := le.Uint32(fp[24:]) & 0xffff
 		le.PutUint32(fp[24:], mx)
 		setFPUImage(tf, fp)
 	}
-	t.inSyscall = false
-	return tf.RAX, nil
+	t.inSyscall = false // orig_ax = -1: no restart fix-up for the restored RAX
+	return 0, errJustReturn
 }
 
 // sysRtSigsuspend waits for a signal with a temporary mask; the old mask

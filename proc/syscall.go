@@ -125,8 +125,10 @@ var syscallTable [nrSyscalls]syscallFn
 
 // Syscall runs the system call in t's registers (do_syscall_64). A call that
 // sleeps leaves the registers as they were and marks the task pending: the
-// loop calls Syscall again when the task is woken.
-func (k *Kernel) Syscall(t *Task) {
+// loop calls Syscall again when the task is woken. It reports whether the
+// call left no work for the way back to user mode (the fast path of
+// syscall_exit_to_user_mode): no sleep, exit, signal or restart.
+func (k *Kernel) Syscall(t *Task) (fast bool) {
 	tf := &t.Regs
 	nr := tf.RAX
 	if !t.pending {
@@ -138,38 +140,67 @@ func (k *Kernel) Syscall(t *Task) {
 	// The arguments live in the task, so that passing them to the handler
 	// allocates nothing.
 	a := &t.args
-	*a = sysArgs{tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9}
+	a[0], a[1], a[2], a[3], a[4], a[5] = tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9
 	var fn syscallFn
 	if nr < nrSyscalls {
 		fn = syscallTable[nr]
 	}
 	if fn == nil {
-		t.LastENOSYS = nr
-		k.Log("%s[%d]: unknown system call %d (ENOSYS)", t.Comm(), t.PID, nr)
-		tf.RAX = errno.ENOSYS.Negated()
-		return
+		k.unknownSyscall(t, nr)
+		return false
 	}
 	ret, err := fn(k, t, a)
 	if k.Trace.Load() {
-		k.Log("%s[%d]: syscall %d(%#x, %#x, %#x) = %#x, %v", t.Comm(), t.PID, nr, a[0], a[1], a[2], ret, err)
-	}
-	if errors.Is(err, errBlock) {
-		t.pending = true
-		return
-	}
-	t.pending = false
-	if t.Flags&PF_EXITING != 0 || nr == SYS_rt_sigreturn || nr == SYS_execve && err == nil {
-		return // the handler set the registers itself
+		k.traceSyscall(t, nr, ret, err)
 	}
 	if err != nil {
-		var e errno.Errno
-		if !errors.As(err, &e) {
-			e = errno.EINVAL
+		switch err {
+		case errBlock:
+			t.pending = true
+			return false
+		case errJustReturn:
+			t.pending = false
+			return false // the handler set the registers itself
 		}
-		tf.RAX = e.Negated()
-		return
+		ret = errnoOf(err).Negated()
+		if errno.IsRestart(ret) {
+			t.pending = false
+			tf.RAX = ret
+			return false
+		}
 	}
+	t.pending = false
 	tf.RAX = ret
+	return t.Flags&PF_EXITING == 0 && !t.restoreSigmask &&
+		!t.sigpending.Load() && !t.Signal.sigpending.Load() && t.State() == TASK_RUNNING
+}
+
+// unknownSyscall answers a number tamix does not implement with ENOSYS and
+// logs it (rare, so out of Syscall's path).
+func (k *Kernel) unknownSyscall(t *Task, nr uint64) {
+	t.LastENOSYS = nr
+	k.Log("%s[%d]: unknown system call %d (ENOSYS)", t.Comm(), t.PID, nr)
+	t.Regs.RAX = errno.ENOSYS.Negated()
+}
+
+// traceSyscall logs one system call for the shell's strace switch.
+func (k *Kernel) traceSyscall(t *Task, nr, ret uint64, err error) {
+	a := &t.args
+	k.Log("%s[%d]: syscall %d(%#x, %#x, %#x) = %#x, %v", t.Comm(), t.PID, nr, a[0], a[1], a[2], ret, err)
+}
+
+// errnoOf is the errno a handler's error stands for (EINVAL when it names
+// none). The type assertion first: errors.As makes its target escape, and
+// an allocation costs more than the whole system call.
+func errnoOf(err error) errno.Errno {
+	if e, ok := err.(errno.Errno); ok {
+		return e
+	}
+	var e errno.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return errno.EINVAL
 }
 
 // InSyscallSleep reports whether t sleeps inside a system call that must

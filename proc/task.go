@@ -57,7 +57,10 @@ type Task struct {
 	TGID int // the thread group ID: what getpid returns
 
 	// Process tree, under Kernel.tasklistLock (Linux's tasklist_lock).
-	RealParent  *Task   // who forked us
+	// realParent is who forked us (or the reaper that adopted us). Written
+	// under tasklistLock; getppid reads it without the lock, as Linux
+	// reads real_parent under RCU.
+	realParent  atomic.Pointer[Task]
 	Parent      *Task   // who gets SIGCHLD and wait4 (== RealParent: no ptrace)
 	Children    []*Task // our children (Linux's children list)
 	GroupLeader *Task   // the thread group's leader
@@ -183,3 +186,6 @@ func TaskOf(st *sched.Task) *Task {
 	}
 	return st.Owner.(*Task)
 }
+
+// RealParent is the task that forked t, or the reaper that adopted it.
+func (t *Task) RealParent() *Task { return t.realParent.Load() }

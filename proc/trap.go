@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	arch "tamix/arch/amd64"
+	"tamix/errno"
 	"tamix/mm"
 )
 
@@ -20,11 +21,30 @@ const (
 // ring 3 (trapno as arch.Enter returned it). Interrupts are the loop's
 // business and are ignored here.
 func (k *Kernel) HandleTrap(t *Task, trapno uint64) {
+	if trapno == arch.TrapSyscall {
+		k.HandleSyscall(t)
+		return
+	}
+	k.handleException(t, trapno)
+}
+
+// HandleSyscall runs the system call t trapped with (do_syscall_64) and
+// reports whether t may go straight back to user mode: true when the call
+// left no exit work, as syscall_exit_to_user_mode finds the work flags
+// clear. When false, PrepareToRun must run first.
+func (k *Kernel) HandleSyscall(t *Task) (fast bool) {
+	t.inSyscall = true
+	if fast = k.Syscall(t); fast {
+		t.inSyscall = false
+	}
+	return fast
+}
+
+// handleException turns a CPU exception in ring 3 into what Linux does
+// with it: a page-fault resolution or a signal.
+func (k *Kernel) handleException(t *Task, trapno uint64) {
 	tf := &t.Regs
 	switch trapno {
-	case arch.TrapSyscall:
-		t.inSyscall = true
-		k.Syscall(t)
 	case arch.VecPageFault:
 		k.pageFault(t, tf.CR2, tf.ErrorCode)
 	case arch.VecDivide:
@@ -82,6 +102,25 @@ func (k *Kernel) pageFault(t *Task, addr, code uint64) {
 // delivers signals and fixes up interrupted calls. It reports whether t can
 // enter ring 3 now; if not, t went to sleep again or died.
 func (k *Kernel) PrepareToRun(t *Task) bool {
+	// Most returns have no work to do: check the work flags first, as
+	// exit_to_user_mode_prepare tests EXIT_TO_USER_MODE_WORK.
+	if t.exitWork() {
+		return k.prepareToRunSlow(t)
+	}
+	t.inSyscall = false
+	return true
+}
+
+// exitWork reports whether the way back to user mode has work: a system
+// call to re-run, a signal that may be pending, a restart fix-up, a mask to
+// restore, or an exit.
+func (t *Task) exitWork() bool {
+	return t.pending || t.restoreSigmask || t.Flags&PF_EXITING != 0 ||
+		t.sigpending.Load() || t.Signal.sigpending.Load() ||
+		t.inSyscall && errno.IsRestart(t.Regs.RAX)
+}
+
+func (k *Kernel) prepareToRunSlow(t *Task) bool {
 	if t.Flags&PF_EXITING != 0 {
 		return false
 	}
