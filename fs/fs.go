@@ -67,7 +67,7 @@ type WaitQueue struct {
 
 // Waiter is one entry on a WaitQueue.
 type Waiter struct {
-	Wake func() bool
+	Wake func() bool // must not block or touch the queue
 }
 
 // Add puts w on the queue.
@@ -89,15 +89,18 @@ func (q *WaitQueue) Remove(w *Waiter) {
 	q.mu.Unlock()
 }
 
-// WakeAll wakes every sleeper and empties the queue (wake_up_all).
+// WakeAll wakes every sleeper and empties the queue (wake_up_all). As in
+// Linux, the wake functions run under the queue's lock, so the queue keeps
+// its array and a wait-wake cycle allocates nothing; a wake function must
+// not touch the queue itself.
 func (q *WaitQueue) WakeAll() {
 	q.mu.Lock()
-	ws := q.waiters
-	q.waiters = nil
-	q.mu.Unlock()
-	for _, w := range ws {
+	for i, w := range q.waiters {
 		w.Wake()
+		q.waiters[i] = nil
 	}
+	q.waiters = q.waiters[:0]
+	q.mu.Unlock()
 }
 
 // Len is the number of sleepers.

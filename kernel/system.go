@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	_ "unsafe" // go:linkname
 
 	arch "tamix/arch/amd64"
 	"tamix/boot"
@@ -200,8 +201,10 @@ func cpuLoop(cpu int) {
 		// Let the shell and other goroutines run: nothing else preempts a
 		// loop. (Skipping this when a task just blocked saves 10% of a
 		// context switch under icount with one CPU, but with two CPUs it
-		// makes cross-CPU wake-ups ten times slower: keep it.)
-		runtime.Gosched()
+		// makes cross-CPU wake-ups ten times slower: keep it.) goyield,
+		// unlike Gosched, keeps the loop on this CPU's run queue rather
+		// than the global one, where another CPU could take it.
+		goyield()
 	}
 }
 
@@ -218,11 +221,17 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 	if !t.Claim() {
 		return false // another loop is still handling its last trap
 	}
-	defer t.Unclaim()
 	// Ticks the CPU takes in ring 0 while t is its current task are t's
 	// system time, as Linux's tick accounting charges them.
 	k0 := arch.Ticks(cpu)
-	defer func() { t.Stime += int64(arch.Ticks(cpu)-k0) * tickNs }()
+	voluntary = runClaimed(cpu, t)
+	t.Stime += int64(arch.Ticks(cpu)-k0) * tickNs
+	t.Unclaim()
+	return voluntary
+}
+
+// runClaimed is runTask's loop, for a task this loop has claimed.
+func runClaimed(cpu int, t *proc.Task) (voluntary bool) {
 	for {
 		if !kern.PrepareToRun(t) {
 			kern.Deactivate(t)
@@ -288,6 +297,11 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 		}
 	}
 }
+
+// goyield is the runtime's Gosched to the local run queue.
+//
+//go:linkname goyield runtime.goyield
+func goyield()
 
 // signalForeground delivers ^C/^\ from the console to the foreground job.
 func signalForeground(sig int) {

@@ -20,7 +20,9 @@ var errJustReturn = errors.New("registers set by the handler")
 // prepare_to_wait: the caller checks its condition once more afterwards and
 // either calls finishWait or returns errBlock.
 func (k *Kernel) prepareToWait(t *Task, q *fs.WaitQueue) {
-	t.waiter.Wake = func() bool { return k.WakeUp(t) }
+	if t.waiter.Wake == nil {
+		t.waiter.Wake = func() bool { return k.WakeUp(t) } // made once per task
+	}
 	q.Add(&t.waiter)
 	t.SetState(TASK_INTERRUPTIBLE)
 }

@@ -32,7 +32,13 @@ func (k *Kernel) fileRW(t *Task, fd int, write bool, iov []iovec) (uint64, error
 	if err != nil {
 		return 0, err
 	}
-	defer of.put()
+	n, err := k.openFileRW(t, of, write, iov)
+	of.put() // not deferred: a defer costs more than a 1-byte pipe read
+	return n, err
+}
+
+// openFileRW is fileRW on the open file of, which the caller holds.
+func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uint64, error) {
 	acc := of.Flags & fs.O_ACCMODE
 	if write && acc == fs.O_RDONLY || !write && acc == fs.O_WRONLY {
 		return 0, errno.EBADF
