@@ -137,10 +137,7 @@ func (k *Kernel) Syscall(t *Task) (fast bool) {
 	} else {
 		nr = t.origRAX
 	}
-	// The arguments live in the task, so that passing them to the handler
-	// allocates nothing.
-	a := &t.args
-	a[0], a[1], a[2], a[3], a[4], a[5] = tf.RDI, tf.RSI, tf.RDX, tf.R10, tf.R8, tf.R9
+	a := (*sysArgs)(tf.SyscallArgs())
 	var fn syscallFn
 	if nr < nrSyscalls {
 		fn = syscallTable[nr]
@@ -185,7 +182,7 @@ func (k *Kernel) unknownSyscall(t *Task, nr uint64) {
 
 // traceSyscall logs one system call for the shell's strace switch.
 func (k *Kernel) traceSyscall(t *Task, nr, ret uint64, err error) {
-	a := &t.args
+	a := t.Regs.SyscallArgs()
 	k.Log("%s[%d]: syscall %d(%#x, %#x, %#x) = %#x, %v", t.Comm(), t.PID, nr, a[0], a[1], a[2], ret, err)
 }
 

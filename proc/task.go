@@ -82,7 +82,6 @@ type Task struct {
 	// handler again when the task is woken (Linux restarts the call too).
 	pending     bool
 	origRAX     uint64       // the system call number (orig_ax)
-	args        sysArgs      // the arguments of the current system call
 	rwBuf       []byte       // bounce buffer for read/write (see rwBuffer)
 	inSyscall   bool         // returning from a system call (restart fix-ups apply)
 	futexWaiter *futexWaiter // the futex the task sleeps on

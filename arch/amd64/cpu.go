@@ -57,7 +57,7 @@ var (
 	gdtDesc         [2]uint64 // limit | base<<16, base>>48
 	tss             [MaxCPUs][26]uint32
 	istStacks       [MaxCPUs][istCount][istSize]byte
-	kernelFPU       [512 + 16]byte
+	kernelMXCSR     uint32       // the Go kernel's SSE control word
 	irqWakeG        [256]uintptr // goroutine (g pointer) to wake per vector
 	lapicInitCount  uint32
 	useNX           bool
@@ -72,7 +72,7 @@ var (
 func Enter(tf *TrapFrame, cpu uint64, cr3 uint64) (trap uint64)
 func setupThisCPU()
 func idtBase() uint64
-func saveKernelFPU()
+func saveKernelMXCSR()
 func fxsave(p uintptr)
 func readCR3() uint64
 func writeCR3(v uint64)
@@ -127,7 +127,7 @@ func Init(apicIDs []uint8, tscHz uint64) int {
 
 	buildGDT(apicIDs[:n])
 	installGates()
-	saveKernelFPU()
+	saveKernelMXCSR()
 	calibrateLAPIC(tscHz)
 
 	setupThisCPU()

@@ -110,13 +110,46 @@ samecr3:
 
 	// Whatever the kernel did to tf, return to ring 3 with IF set and
 	// IOPL 0.
-	MOVQ	$const_UserCS, TrapFrame_CS(DI)
-	MOVQ	$const_UserSS, TrapFrame_SS(DI)
 	MOVQ	TrapFrame_RFLAGS(DI), AX
 	ANDQ	$const_UserFlagsMask, AX
 	ORQ	$(const_FlagIF|const_flagsRes), AX
 	MOVQ	AX, TrapFrame_RFLAGS(DI)
 
+	// SYSRET is far cheaper than IRETQ (under TCG above all) but takes RIP
+	// from RCX and RFLAGS from R11. Use it when they already hold those,
+	// as after a plain system call, and TF and RF are clear: the test of
+	// Linux's do_syscall_64. (RIP is canonical, checked above: SYSRET to
+	// a non-canonical RIP faults in ring 0 on Intel CPUs.)
+	CMPQ	AX, TrapFrame_R11(DI)
+	JNE	iret
+	TESTQ	$(const_FlagTF|const_FlagRF), AX
+	JNZ	iret
+	MOVQ	TrapFrame_RIP(DI), CX
+	CMPQ	CX, TrapFrame_RCX(DI)
+	JNE	iret
+	MOVQ	AX, R11
+	MOVQ	TrapFrame_RAX(DI), AX
+	MOVQ	TrapFrame_RBX(DI), BX
+	MOVQ	TrapFrame_RDX(DI), DX
+	MOVQ	TrapFrame_RSI(DI), SI
+	MOVQ	TrapFrame_RBP(DI), BP
+	MOVQ	TrapFrame_R8(DI), R8
+	MOVQ	TrapFrame_R9(DI), R9
+	MOVQ	TrapFrame_R10(DI), R10
+	MOVQ	TrapFrame_R12(DI), R12
+	MOVQ	TrapFrame_R13(DI), R13
+	MOVQ	TrapFrame_R14(DI), R14
+	MOVQ	TrapFrame_R15(DI), R15
+	// Interrupts stay off until SYSRET loads RFLAGS, and every vector has
+	// an IST stack: nothing runs on the user stack in ring 0.
+	MOVQ	TrapFrame_RSP(DI), SP
+	MOVQ	TrapFrame_RDI(DI), DI
+	SWAPGS
+	BYTE $0x48; BYTE $0x0f; BYTE $0x07	// SYSRETQ (Go's SYSRET lacks REX.W)
+
+iret:
+	MOVQ	$const_UserCS, TrapFrame_CS(DI)
+	MOVQ	$const_UserSS, TrapFrame_SS(DI)
 	MOVQ	TrapFrame_RAX(DI), AX
 	MOVQ	TrapFrame_RBX(DI), BX
 	MOVQ	TrapFrame_RCX(DI), CX
@@ -218,9 +251,12 @@ TEXT ·leaveUser(SB),NOSPLIT|NOFRAME,$0
 	LEAQ	(TrapFrame_FPU+15)(DI), AX
 	ANDQ	$~15, AX
 	FXSAVE64	(AX)
-	MOVQ	$·kernelFPU+15(SB), AX
-	ANDQ	$~15, AX
-	FXRSTOR64	(AX)
+	// The kernel needs no other FPU state of its own: Go code keeps no
+	// value in a vector register across the call to Enter (and zeroes X15
+	// after it), and uses no x87. Only the task's MXCSR (rounding, masked
+	// exceptions) must not apply to kernel code.
+	MOVQ	$·kernelMXCSR(SB), AX
+	LDMXCSR	(AX)
 
 	MOVL	$MSR_FS_BASE, CX
 	MOVL	cpuLocal_kernelFS(GS), AX
@@ -406,11 +442,10 @@ TEXT ·idtBase(SB),NOSPLIT,$16-8
 	MOVQ	AX, ret+0(FP)
 	RET
 
-// func saveKernelFPU()
-TEXT ·saveKernelFPU(SB),NOSPLIT,$0
-	MOVQ	$·kernelFPU+15(SB), AX
-	ANDQ	$~15, AX
-	FXSAVE64	(AX)
+// func saveKernelMXCSR()
+TEXT ·saveKernelMXCSR(SB),NOSPLIT,$0
+	MOVQ	$·kernelMXCSR(SB), AX
+	STMXCSR	(AX)
 	RET
 
 // func fxsave(p uintptr)

@@ -11,8 +11,10 @@ import "unsafe"
 // struct pt_regs plus the FS base and the FPU/SSE state of thread_struct).
 // The assembly in entry_amd64.s addresses its fields through go_asm.h.
 type TrapFrame struct {
-	R15, R14, R13, R12, R11, R10, R9, R8 uint64
-	RBP, RDI, RSI, RDX, RCX, RBX, RAX    uint64
+	// The system-call argument registers come first, in the ABI's order,
+	// so that SyscallArgs can hand them to a handler without a copy.
+	RDI, RSI, RDX, R10, R8, R9                  uint64
+	RAX, RBX, RCX, RBP, R11, R12, R13, R14, R15 uint64
 
 	// Trapno is the vector that brought the task into the kernel, or
 	// TrapSyscall; ErrorCode is what the CPU pushed (0 when none).
@@ -27,6 +29,13 @@ type TrapFrame struct {
 	// FPU holds the FXSAVE image; the assembly aligns it to 16 bytes
 	// inside this buffer.
 	FPU [512 + 16]byte
+}
+
+// SyscallArgs is the six system-call arguments (rdi, rsi, rdx, r10, r8,
+// r9) as an array that aliases the frame: what a handler reads is the
+// task's registers, as Linux's handlers read pt_regs.
+func (tf *TrapFrame) SyscallArgs() *[6]uint64 {
+	return (*[6]uint64)(unsafe.Pointer(&tf.RDI))
 }
 
 // Trap numbers beyond the 256 vectors.

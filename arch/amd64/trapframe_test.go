@@ -17,6 +17,14 @@ func TestTrapFrameLayoutMatchesIRETQ(t *testing.T) {
 	assert.Equal(t, base["RSP"]+8, base["SS"])
 }
 
+func TestSyscallArgsAliasTheRegisters(t *testing.T) {
+	tf := TrapFrame{RDI: 1, RSI: 2, RDX: 3, R10: 4, R8: 5, R9: 6, RCX: 7, RAX: 8}
+	a := tf.SyscallArgs()
+	assert.Equal(t, [6]uint64{1, 2, 3, 4, 5, 6}, *a)
+	a[3] = 40
+	assert.Equal(t, uint64(40), tf.R10, "the array is the frame, not a copy")
+}
+
 func TestCanonical(t *testing.T) {
 	for va, want := range map[uint64]bool{
 		0: true, 0x400000: true, 0x7fffffffffff: true, 0x800000000000: false,
