@@ -115,7 +115,7 @@ func (mm *MM) Counters() Counters {
 	c := Counters{RSS: mm.rss, HiwaterRSS: mm.hiwaterRSS, MapCount: len(mm.vmas),
 		MinFlt: mm.minFlt, MajFlt: mm.majFlt}
 	if mm.pt != nil {
-		c.PageTables = mm.pt.tables
+		c.PageTables = mm.pt.Tables()
 	}
 	for _, v := range mm.vmas {
 		n := (v.End - v.Start) >> pageShift

@@ -61,9 +61,19 @@ func canonical(va uint64) bool { return va < 1<<47 || va >= 0xffff800000000000 }
 type PageTable struct {
 	Root uint64 // physical address of the PML4, loaded in CR3
 
-	alloc  *FrameAllocator
-	mem    PhysMemory
-	tables int // page-table pages owned, Root included
+	alloc *FrameAllocator
+	mem   PhysMemory
+	// owned lists the page-table pages below Root that this page table
+	// owns, with their levels, so that tearing it down visits only them:
+	// a walk of every entry of every level costs tens of thousands of
+	// instructions for a small process, most of them on empty entries.
+	owned []ownedTable
+}
+
+// ownedTable is one page-table page a PageTable owns.
+type ownedTable struct {
+	pa    uint64
+	level int // of the entries it holds: 0 for a PT (leaves)
 }
 
 // NewPageTable allocates a PML4 holding a copy of the kernel PML4 at
@@ -73,7 +83,7 @@ func NewPageTable(a *FrameAllocator, kernelRoot uint64) (*PageTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt := &PageTable{Root: root, alloc: a, mem: a.mem, tables: 1}
+	pt := &PageTable{Root: root, alloc: a, mem: a.mem, owned: make([]ownedTable, 0, 8)}
 	if kernelRoot != 0 {
 		*table(pt.mem, root) = *table(pt.mem, kernelRoot)
 	}
@@ -81,13 +91,18 @@ func NewPageTable(a *FrameAllocator, kernelRoot uint64) (*PageTable, error) {
 }
 
 // Tables returns the number of page-table pages this page table owns.
-func (pt *PageTable) Tables() int { return pt.tables }
+func (pt *PageTable) Tables() int {
+	if pt.Root == 0 {
+		return 0
+	}
+	return 1 + len(pt.owned)
+}
 
 func (pt *PageTable) root() *[512]uint64 { return table(pt.mem, pt.Root) }
 
-// descend returns the table below the upper-level entry e, creating or cloning
-// it as the copy-on-descend rule says.
-func (pt *PageTable) descend(e *uint64) (*[512]uint64, error) {
+// descend returns the table below the upper-level entry e (of a table at
+// level), creating or cloning it as the copy-on-descend rule says.
+func (pt *PageTable) descend(e *uint64, level int) (*[512]uint64, error) {
 	v := *e
 	if owned(v) {
 		return table(pt.mem, v&PTEAddrMask), nil
@@ -97,7 +112,7 @@ func (pt *PageTable) descend(e *uint64) (*[512]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt.tables++
+	pt.owned = append(pt.owned, ownedTable{pa, level - 1})
 	t := table(pt.mem, pa)
 	if clone {
 		*t = *table(pt.mem, v&PTEAddrMask)
@@ -133,7 +148,7 @@ func (pt *PageTable) leafTable(va uint64, create bool) (*[512]uint64, error) {
 			return nil, nil
 		}
 		var err error
-		if t, err = pt.descend(e); err != nil {
+		if t, err = pt.descend(e, level); err != nil {
 			return nil, err
 		}
 	}
@@ -218,25 +233,34 @@ func (pt *PageTable) free(putLeaves bool) {
 	if pt.Root == 0 {
 		return
 	}
-	pt.freeLevel(pt.root(), 3, putLeaves)
+	for _, o := range pt.owned {
+		if putLeaves && o.level == 0 {
+			pt.putLeaves(table(pt.mem, o.pa))
+		}
+		pt.alloc.Put(o.pa)
+	}
+	pt.owned = pt.owned[:0]
 	pt.alloc.Put(pt.Root)
 	pt.Root = 0
-	pt.tables = 0
 }
 
-func (pt *PageTable) freeLevel(t *[512]uint64, level int, putLeaves bool) {
-	for i := range t {
-		e := t[i]
-		if level == 0 {
-			if putLeaves && pteHasFrame(e) {
-				pt.alloc.Put(e & PTEAddrMask)
-			}
-			continue
+// putLeaves drops the frame references held by the leaves of PT t.
+func (pt *PageTable) putLeaves(t *[512]uint64) {
+	for _, e := range t {
+		if e != 0 && pteHasFrame(e) {
+			pt.alloc.Put(e & PTEAddrMask)
 		}
-		if owned(e) {
-			pa := e & PTEAddrMask
-			pt.freeLevel(table(pt.mem, pa), level-1, putLeaves)
-			pt.alloc.Put(pa)
+	}
+}
+
+// disown takes the table at pa off the owned list (it was freed).
+func (pt *PageTable) disown(pa uint64) {
+	for i, o := range pt.owned {
+		if o.pa == pa {
+			last := len(pt.owned) - 1
+			pt.owned[i] = pt.owned[last]
+			pt.owned = pt.owned[:last]
+			return
 		}
 	}
 }
@@ -260,7 +284,7 @@ func (pt *PageTable) forEachPT(start, end uint64, create bool, fn func(t *[512]u
 				break
 			}
 			var err error
-			if t, err = pt.descend(e); err != nil {
+			if t, err = pt.descend(e, level); err != nil {
 				return err
 			}
 		}
@@ -306,7 +330,7 @@ func (pt *PageTable) pruneLevel(t *[512]uint64, level int, first, last uint64) b
 			if pt.pruneLevel(table(pt.mem, pa), level-1, lo, hi) {
 				t[k] = 0
 				pt.alloc.Put(pa)
-				pt.tables--
+				pt.disown(pa)
 			}
 		}
 	}
