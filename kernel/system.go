@@ -100,6 +100,7 @@ func startProcesses() error {
 	if now, err := (&rtc.RTC{}).Now(); err == nil {
 		wallBase = now.UnixNano() - monotonic()
 	}
+	hrtimerVector = uint64(boot.EnablePITIRQ(arch.VecIRQBase))
 	edx := arch.CPUID1EDX()
 	kern = proc.NewKernel(proc.Config{
 		Frames:     frames,
@@ -115,6 +116,7 @@ func startProcesses() error {
 		Resched:    resched,
 		Log:        klog,
 		DropMM:     dropMM,
+		ArmTimer:   armTimer,
 	})
 	console.Signal = signalForeground
 	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall}) // ipc/vfs engineer: the namespace for open(2)
@@ -156,6 +158,28 @@ func klog(format string, args ...any) {
 
 // monotonic is CLOCK_MONOTONIC: ns since the kernel started.
 func monotonic() int64 { return time.Since(bootTime).Nanoseconds() }
+
+// hrtimerVector is the PIT's one-shot interrupt (boot.EnablePITIRQ): the
+// earliest sleeper is due.
+var hrtimerVector uint64
+
+// pitFires is when the PIT's next interrupt comes (CLOCK_MONOTONIC ns).
+// The caller (proc's timer queue, under its lock) serializes armTimer.
+var pitFires int64
+
+// armTimer makes the PIT interrupt by when, unless it already will.
+func armTimer(when int64) {
+	if hrtimerVector == 0 {
+		return
+	}
+	now := monotonic()
+	if pitFires > now && pitFires <= when {
+		return
+	}
+	d := max(when-now, 1000)
+	boot.PITOneShot(d)
+	pitFires = now + min(d, 54*int64(time.Millisecond))
+}
 
 // resched asks CPU cpu to run its scheduler: a reschedule IPI wakes it from
 // halt or brings it out of ring 3.
@@ -280,6 +304,8 @@ func runClaimed(cpu int, t *proc.Task) (voluntary bool) {
 			// Back to the loop: it lets other goroutines run, then
 			// schedules (the tick may have asked for preemption).
 			return false
+		case trap == hrtimerVector && trap >= arch.VecIRQBase:
+			kern.RunTimers(monotonic())
 		case trap >= arch.VecIRQBase && trap < 256:
 			arch.WakeVector(trap)
 		default:

@@ -95,20 +95,28 @@ func (h *timerHeap) Pop() any {
 	return x
 }
 
-func (q *timerQueue) add(when int64, t *Task) {
+func (k *Kernel) addTimer(when int64, t *Task) {
+	q := &k.timers
 	q.mu.Lock()
 	heap.Push(&q.h, sleepTimer{when, t})
+	if q.h[0].when == when && k.ArmTimer != nil {
+		k.ArmTimer(when) // the new earliest deadline
+	}
 	q.mu.Unlock()
 }
 
-// RunTimers wakes every task whose sleep ended by now. The loop calls it on
-// timer ticks.
+// RunTimers wakes every task whose sleep ended by now. The loops call it on
+// timer ticks, and when the one-shot timer armed through Config.ArmTimer
+// fires.
 func (k *Kernel) RunTimers(now int64) {
 	var due []*Task
 	q := &k.timers
 	q.mu.Lock()
 	for q.h.Len() > 0 && q.h[0].when <= now {
 		due = append(due, heap.Pop(&q.h).(sleepTimer).t)
+	}
+	if q.h.Len() > 0 && k.ArmTimer != nil {
+		k.ArmTimer(q.h[0].when) // cheap when already armed in time
 	}
 	q.mu.Unlock()
 	for _, t := range due {

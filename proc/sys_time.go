@@ -150,6 +150,6 @@ func (k *Kernel) nanosleep(t *Task, clock uint64, flags uint64, req, rem uint64)
 		return 0, errno.EINTR
 	}
 	t.SetState(TASK_INTERRUPTIBLE)
-	k.timers.add(rb.deadline, t)
+	k.addTimer(rb.deadline, t)
 	return 0, errBlock
 }
