@@ -233,9 +233,7 @@ func (k *Kernel) doMknodat(t *Task, dfd int, pathVA uint64, mode, dev uint32) (u
 	return 0, err
 }
 
-// doUnlinkat is do_unlinkat, and do_rmdir for AT_REMOVEDIR: no directory
-// here can be removed (they all live on the read-only root: EROFS; "/" is
-// EBUSY).
+// doUnlinkat is do_unlinkat, and do_rmdir for AT_REMOVEDIR.
 func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64, error) {
 	if flags&^AT_REMOVEDIR != 0 {
 		return 0, errno.EINVAL
@@ -247,16 +245,7 @@ func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64,
 	if flags&AT_REMOVEDIR == 0 {
 		return 0, v.Unlink(base, path)
 	}
-	ino, err := v.Lookup(base, path)
-	switch {
-	case err != nil:
-		return 0, err
-	case !ino.IsDir():
-		return 0, errno.ENOTDIR
-	case ino == v.Root():
-		return 0, errno.EBUSY
-	}
-	return 0, errno.EROFS
+	return 0, v.Rmdir(base, path)
 }
 
 // statOpenFile is vfs_fstat for an open file. A file the namespace does
@@ -282,8 +271,8 @@ func sysFstat(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	return 0, t.copyOut(a[1], s.Encode())
 }
 
-// doFstatat is vfs_fstatat (stat, lstat, newfstatat). There are no
-// symbolic links, so AT_SYMLINK_NOFOLLOW changes nothing.
+// doFstatat is vfs_fstatat (stat, lstat, newfstatat): AT_SYMLINK_NOFOLLOW
+// stats a symbolic link itself.
 func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uint64, error) {
 	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
 		return 0, errno.EINVAL
@@ -321,7 +310,11 @@ func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uin
 		if err != nil {
 			return 0, err
 		}
-		ino, err := v.Lookup(base, path)
+		lookup := v.Lookup
+		if flags&AT_SYMLINK_NOFOLLOW != 0 {
+			lookup = v.LookupNoFollow
+		}
+		ino, err := lookup(base, path)
 		if err != nil {
 			return 0, err
 		}
@@ -354,16 +347,18 @@ func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags
 	if path == "" {
 		path = "."
 	}
-	return 0, v.Access(base, path, mode)
+	return 0, v.AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
 }
 
 // sysGetcwd copies the working directory's path: its length with the NUL,
-// ERANGE if it does not fit.
+// ERANGE if it does not fit, ENOENT when the directory was removed.
 func sysGetcwd(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	p := "/"
 	if k.VFS != nil {
 		if d := k.cwd(t); d != nil {
-			p = k.VFS.Path(d)
+			if p = k.VFS.Path(d); p == "" {
+				return 0, errno.ENOENT
+			}
 		}
 	}
 	b := append([]byte(p), 0)
@@ -419,7 +414,8 @@ func sysFchdir(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 }
 
 // sysLseek is ksys_lseek: whence is checked first (EINVAL), then files
-// without a position — pipes, FIFOs, terminals — are ESPIPE (no_llseek).
+// without a position — pipes, FIFOs, terminals — are ESPIPE (no_llseek);
+// a position past MAX_LFS_FILESIZE or below 0 is EINVAL.
 func sysLseek(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	of, err := t.Files.Get(int(int32(a[0])))
 	if err != nil {
@@ -434,9 +430,7 @@ func sysLseek(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if !ok {
 		return 0, errno.ESPIPE
 	}
-	if whence > vfs.SEEK_END {
-		return 0, errno.EINVAL // SEEK_DATA/SEEK_HOLE: not supported here
-	}
+	// Each file checks whence: SEEK_DATA/SEEK_HOLE are for regular files.
 	off, err := s.Seek(int64(a[1]), whence)
 	return uint64(off), err
 }

@@ -5,6 +5,7 @@ import (
 
 	"tamix/errno"
 	"tamix/fs"
+	"tamix/vfs"
 )
 
 // MAX_RW_COUNT bounds one read or write, as Linux does.
@@ -64,14 +65,22 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	t.restart.rwDone = done
 	try := func() (uint64, error) {
 		for done < total {
-			n, err := k.doRW(t, of.File, write, skipIovec(iov, done), total-done)
-			if !write || err != nil {
+			n, err := k.doRW(t, of, write, skipIovec(iov, done), total-done)
+			if err != nil {
 				return n, err
 			}
 			if n == 0 {
 				break
 			}
 			done += n
+			if !write {
+				// One read is one chunk, except from a regular file,
+				// which reads on to the count or the end of the file.
+				if !vfs.IsRegular(of.File) {
+					break
+				}
+				continue
+			}
 			t.restart.rwDone = done
 			if of.Nonblock() {
 				break
@@ -122,7 +131,8 @@ func skipIovec(iov []iovec, n uint64) []iovec {
 
 // doRW moves bytes between user memory and f through the task's bounce
 // buffer.
-func (k *Kernel) doRW(t *Task, f fs.File, write bool, iov []iovec, total uint64) (uint64, error) {
+func (k *Kernel) doRW(t *Task, of *OpenFile, write bool, iov []iovec, total uint64) (uint64, error) {
+	f := of.File
 	buf := t.rwBuffer(min(total, 64<<10))
 	if write {
 		n := 0
@@ -139,7 +149,13 @@ func (k *Kernel) doRW(t *Task, f fs.File, write bool, iov []iovec, total uint64)
 			}
 			n += int(m)
 		}
-		w, err := f.Write(buf[:n])
+		var w int
+		var err error
+		if a, ok := f.(vfs.Appender); ok && of.appending() {
+			w, err = a.Append(buf[:n]) // O_APPEND: at the end, atomically
+		} else {
+			w, err = f.Write(buf[:n])
+		}
 		if w > 0 {
 			return uint64(w), nil
 		}
