@@ -80,8 +80,8 @@ type Inode struct {
 	Atime, Mtime, Ctime int64
 
 	readOnly bool
-	name     string // directories: the name in parent (hard links make it
-	parent   *Inode // meaningless for other inodes)
+	name     string            // directories: the name in parent (hard links make it
+	parent   *Inode            // meaningless for other inodes)
 	children map[string]*Inode // directories
 	data     []byte            // regular files (the images)
 	pipe     *ipc.Pipe         // FIFOs
