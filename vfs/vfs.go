@@ -80,8 +80,10 @@ type Inode struct {
 	Atime, Mtime, Ctime int64
 
 	readOnly bool
-	name     string            // directories: the name in parent (hard links make it
-	parent   *Inode            // meaningless for other inodes)
+	// name and parent place a directory (for "..", getcwd); other inodes
+	// may have many names (hard links), so theirs mean little.
+	name     string
+	parent   *Inode
 	children map[string]*Inode // directories
 	data     []byte            // regular files (the images)
 	pipe     *ipc.Pipe         // FIFOs
