@@ -181,6 +181,9 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 		// A wake-up by a signal leaves our entry queued.
 		ino.Pipe().Wait().Remove(&t.waiter)
 	} else {
+		if err := vfs.CheckOpenFlags(flags); err != nil {
+			return 0, err
+		}
 		v, base, path, err := k.resolveAt(t, dfd, pathVA, false)
 		if err != nil {
 			return 0, err

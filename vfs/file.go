@@ -19,6 +19,9 @@ import (
 // Regular files can be made on the writable mounts (/tmp, /dev); the
 // others are read-only (EROFS).
 func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+	if err := CheckOpenFlags(flags); err != nil {
+		return nil, err
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	nd := nameidata{v: v}
@@ -90,6 +93,15 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 		v.truncate(ino, 0) // handle_truncate
 	}
 	return ino, nil
+}
+
+// CheckOpenFlags is build_open_flags' check, before anything else:
+// O_CREAT with O_DIRECTORY is EINVAL (Linux 6.4 and later).
+func CheckOpenFlags(flags int) error {
+	if flags&fs.O_CREAT != 0 && flags&fs.O_DIRECTORY != 0 {
+		return errno.EINVAL
+	}
+	return nil
 }
 
 // OpenInode opens ino (do_dentry_open → f_op->open). A FIFO's open runs
