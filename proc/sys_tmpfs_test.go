@@ -326,6 +326,24 @@ func TestNamespaceSyscalls(t *testing.T) {
 	h.k.ExitFS(u.Task)
 }
 
+func TestTmpfileSyscalls(t *testing.T) {
+	h := newHarness(t)
+	u := h.newTask(t)
+	fd := u.open(t, "/tmp", vfs.O_TMPFILE|fs.O_RDWR, 0o666)
+	st := u.fstat(t, fd)
+	assert.Equal(t, uint32(vfs.S_IFREG|0o644), st.Mode)
+	assert.Zero(t, st.Nlink)
+	fl, _ := u.call(SYS_fcntl, fd, F_GETFL)
+	assert.Equal(t, uint64(vfs.O_TMPFILE|fs.O_RDWR|O_LARGEFILE), fl, "F_GETFL keeps O_TMPFILE, as Linux")
+	_, err := u.call(SYS_linkat, fd, u.str(""), atFdcwd, u.str("/tmp/named"), AT_EMPTY_PATH)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), u.fstat(t, fd).Nlink)
+	_, err = u.call(SYS_open, u.str("/tmp"), vfs.O_TMPFILE|fs.O_RDONLY, 0)
+	assert.Equal(t, errno.EINVAL, err)
+	_, err = u.call(SYS_open, 0, vfs.O__TMPFILE|fs.O_RDWR, 0)
+	assert.Equal(t, errno.EINVAL, err, "checked before the path")
+}
+
 func parseDirentsProc(b []byte) []string {
 	var out []string
 	for len(b) > 0 {

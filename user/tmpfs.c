@@ -4,7 +4,7 @@
  * file system is: only what every Linux file system guarantees is checked
  * (no st_blocks of small files, no directory sizes, no listing order).
  *
- * Files: O_CREAT/O_EXCL/O_TRUNC/O_APPEND, the access modes, read and write
+ * Files: O_CREAT/O_EXCL/O_TRUNC/O_APPEND/O_TMPFILE, the access modes, read and write
  * at the file offset, lseek (SET/CUR/END, EINVAL, past the end), sparse
  * files reading zeros, SEEK_DATA/SEEK_HOLE, ftruncate/truncate, fstat/stat
  * (size, mode, nlink, timestamps), fsync; the offset shared by dup and by
@@ -238,6 +238,26 @@ static void files(void)
 	CHECK_ERR(open(D "/new/", O_RDWR | O_CREAT, 0644), EISDIR, "O_CREAT with a trailing slash is EISDIR");
 	CHECK_ERR(open(D "/nodir/f", O_RDWR | O_CREAT, 0644), ENOENT, "O_CREAT in a missing directory is ENOENT");
 	CHECK_ERR(open(D "/f/x", O_RDWR | O_CREAT, 0644), ENOTDIR, "O_CREAT under a file is ENOTDIR");
+	CHECK_ERR(open(D "/f", O_RDWR | O_CREAT | O_DIRECTORY, 0644), EINVAL, "O_CREAT|O_DIRECTORY is EINVAL");
+
+	/* O_TMPFILE */
+	fd = open(D, O_TMPFILE | O_RDWR, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0 && (st.st_mode & 07777) == 0644,
+	      "O_TMPFILE: a regular file without a name");
+	CHECK(write(fd, "tmp", 3) == 3 && linkat(fd, "", AT_FDCWD, D "/named", AT_EMPTY_PATH) == 0 && file_is(D "/named", "tmp"),
+	      "linkat AT_EMPTY_PATH gives it a name");
+	CHECK(fstat(fd, &st) == 0 && st.st_nlink == 1, "then it has one link");
+	CHECK(unlink(D "/named") == 0, "unlink it");
+	CHECK_ERR(linkat(fd, "", AT_FDCWD, D "/named", AT_EMPTY_PATH), ENOENT, "once unlinked, it cannot be named again");
+	close(fd);
+	fd = open(D, O_TMPFILE | O_WRONLY | O_EXCL, 0600);
+	CHECK_ERR(linkat(fd, "", AT_FDCWD, D "/named2", AT_EMPTY_PATH), ENOENT, "O_TMPFILE|O_EXCL: never named");
+	close(fd);
+	CHECK_ERR(open(D, O_TMPFILE | O_RDONLY, 0600), EINVAL, "O_TMPFILE read-only is EINVAL");
+	CHECK_ERR(open(D, O_TMPFILE | O_RDWR | O_CREAT, 0600), EINVAL, "O_TMPFILE|O_CREAT is EINVAL");
+	CHECK_ERR(open(D "/f", O_TMPFILE | O_RDWR, 0600), ENOTDIR, "O_TMPFILE on a file is ENOTDIR");
+	CHECK_ERR(open(D "/nope", O_TMPFILE | O_RDWR, 0600), ENOENT, "O_TMPFILE in a missing directory is ENOENT");
+
 	fd = open(D "/m", O_RDWR | O_CREAT, 04777);
 	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 04755, "O_CREAT keeps set-user-ID, less the umask");
 	close(fd);

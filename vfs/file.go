@@ -14,7 +14,8 @@ import (
 // here in Linux's order; perm (already masked by the umask) is the mode of
 // a created file. A symbolic link in the last component is followed, and
 // with O_CREAT a dangling one makes its target. O_TRUNC empties a regular
-// file that was not just made. The caller opens the inode with OpenInode.
+// file that was not just made; O_TMPFILE makes a file without a name. The
+// caller opens the inode with OpenInode.
 //
 // Regular files can be made on the writable mounts (/tmp, /dev); the
 // others are read-only (EROFS).
@@ -25,6 +26,9 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	nd := nameidata{v: v}
+	if flags&O__TMPFILE != 0 {
+		return v.tmpfile(&nd, base, path, flags, perm)
+	}
 	creat, excl := flags&fs.O_CREAT != 0, flags&fs.O_CREAT != 0 && flags&fs.O_EXCL != 0
 	follow := flags&O_NOFOLLOW == 0 && !excl // O_EXCL implies O_NOFOLLOW
 	var ino *Inode
@@ -96,12 +100,38 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 }
 
 // CheckOpenFlags is build_open_flags' check, before anything else:
-// O_CREAT with O_DIRECTORY is EINVAL (Linux 6.4 and later).
+// O_CREAT with O_DIRECTORY is EINVAL (Linux 6.4 and later), and so is
+// O_TMPFILE without O_DIRECTORY or without write access.
 func CheckOpenFlags(flags int) error {
 	if flags&fs.O_CREAT != 0 && flags&fs.O_DIRECTORY != 0 {
 		return errno.EINVAL
 	}
+	if flags&O__TMPFILE != 0 {
+		acc := flags & fs.O_ACCMODE
+		if flags&fs.O_DIRECTORY == 0 || acc != fs.O_WRONLY && acc != fs.O_RDWR {
+			return errno.EINVAL
+		}
+	}
 	return nil
+}
+
+// tmpfile is do_tmpfile: an unnamed regular file on dir's mount, which
+// linkat(AT_EMPTY_PATH) may name later unless O_EXCL.
+func (v *FS) tmpfile(nd *nameidata, base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+	dir, err := nd.lookupAt(base, path, flags&O_NOFOLLOW == 0)
+	if err != nil {
+		return nil, err
+	}
+	if !dir.IsDir() {
+		return nil, errno.ENOTDIR
+	}
+	if dir.readOnly {
+		return nil, errno.EROFS
+	}
+	ino := v.newInode(S_IFREG|perm&0o7777, dir.Dev, nil, "")
+	ino.Nlink = 0
+	ino.linkable = flags&fs.O_EXCL == 0
+	return ino, nil
 }
 
 // OpenInode opens ino (do_dentry_open → f_op->open). A FIFO's open runs
@@ -290,27 +320,6 @@ func (f *RegFile) write(p []byte, appending bool) (int, error) {
 	if n > 0 {
 		f.off = pos + int64(n)
 	}
-	return n, err
-}
-
-// ReadAt reads at off without moving the position (pread64).
-func (f *RegFile) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, errno.EINVAL
-	}
-	return f.v.readAt(f.ino, p, off), nil
-}
-
-// WriteAt writes at off without moving the position (pwrite64; Linux
-// appends anyway on an O_APPEND file, which the caller decides).
-func (f *RegFile) WriteAt(p []byte, off int64) (int, error) {
-	if f.ino.readOnly {
-		return 0, errno.EBADF
-	}
-	if off < 0 {
-		return 0, errno.EINVAL
-	}
-	n, _, err := f.v.writeAt(f.ino, p, off, false)
 	return n, err
 }
 

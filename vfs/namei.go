@@ -21,6 +21,8 @@ const (
 // Open flags beyond fs's (include/uapi/asm-generic/fcntl.h).
 const (
 	O_NOFOLLOW = 0x20000
+	O_TMPFILE  = O__TMPFILE | fs.O_DIRECTORY
+	O__TMPFILE = 0x400000 // __O_TMPFILE
 )
 
 // nameidata is the state of one path resolution (fs/namei.c): how many
@@ -287,9 +289,10 @@ func (v *FS) linkTo(ino *Inode, newBase *Inode, newPath string) error {
 	if ino.IsDir() {
 		return errno.EPERM
 	}
-	if ino.Nlink == 0 {
+	if ino.Nlink == 0 && !ino.linkable {
 		return errno.ENOENT
 	}
+	ino.linkable = false
 	ino.Nlink++
 	ino.touch(v.now(), false)
 	v.link(dir, last, ino)

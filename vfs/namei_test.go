@@ -222,6 +222,50 @@ func TestOpenThroughLinks(t *testing.T) {
 	assert.Equal(t, uint32(S_IFREG|0o640), v.Stat(get("/tmp/d/nope")).Mode)
 }
 
+func TestTmpfile(t *testing.T) {
+	for _, tc := range []struct {
+		path  string
+		flags int
+		err   error
+	}{
+		{"/tmp", O_TMPFILE | fs.O_RDWR, nil},
+		{"/tmp/d/ld", O_TMPFILE | fs.O_WRONLY, nil},
+		{"/dev", O_TMPFILE | fs.O_WRONLY, nil},
+		{"/tmp/d/ld", O_TMPFILE | fs.O_WRONLY | O_NOFOLLOW, errno.ENOTDIR},
+		{"/tmp", O_TMPFILE | fs.O_RDONLY, errno.EINVAL},
+		{"/tmp", O__TMPFILE | fs.O_RDWR, errno.EINVAL},
+		{"/tmp", O_TMPFILE | fs.O_RDWR | fs.O_CREAT, errno.EINVAL},
+		{"/tmp/d/f", O_TMPFILE | fs.O_RDWR, errno.ENOTDIR},
+		{"/tmp/nope", O_TMPFILE | fs.O_RDWR, errno.ENOENT},
+		{"/", O_TMPFILE | fs.O_RDWR, errno.EROFS},
+	} {
+		v, _ := tree(t)
+		_, err := v.Open(nil, tc.path, tc.flags, 0o600)
+		assert.Equal(t, tc.err, err, "%s %#x", tc.path, tc.flags)
+	}
+
+	v, get := tree(t)
+	f := openFile(t, v.FS, "/tmp", O_TMPFILE|fs.O_RDWR)
+	ino := f.Inode()
+	s := v.Stat(ino)
+	assert.Equal(t, uint32(S_IFREG|0o644), s.Mode)
+	assert.Zero(t, s.Nlink)
+	assert.Equal(t, devTmp, s.Dev)
+	f.Write([]byte("unnamed"))
+	require.NoError(t, v.LinkInode(ino, nil, "/tmp/named"))
+	assert.Same(t, ino, get("/tmp/named"))
+	assert.Equal(t, uint64(1), v.Stat(ino).Nlink)
+	require.NoError(t, v.Unlink(nil, "/tmp/named"))
+	assert.Equal(t, errno.ENOENT, v.LinkInode(ino, nil, "/tmp/named"), "linkable only until it was named once")
+	f.Release()
+	used, _ := v.TmpfsUsage()
+	assert.Zero(t, used, "the last close freed it")
+
+	g := openFile(t, v.FS, "/tmp", O_TMPFILE|fs.O_RDWR|fs.O_EXCL)
+	assert.Equal(t, errno.ENOENT, v.LinkInode(g.Inode(), nil, "/tmp/named"))
+	assert.Equal(t, errno.EXDEV, v.LinkInode(openFile(t, v.FS, "/dev", O_TMPFILE|fs.O_RDWR).Inode(), nil, "/tmp/named"))
+}
+
 func TestMkdirRmdir(t *testing.T) {
 	v, get := tree(t)
 	tmp := get("/tmp")
