@@ -70,7 +70,11 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 				if nd.links > MAXSYMLINKS {
 					return nil, errno.ELOOP
 				}
-				base, path = dir, ex.target
+				target, err := v.linkTarget(ex)
+				if err != nil {
+					return nil, err
+				}
+				base, path = dir, target
 			default:
 				ino = ex
 			}

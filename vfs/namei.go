@@ -101,8 +101,16 @@ func (nd *nameidata) followLink(dir, link *Inode) (*Inode, error) {
 	if nd.links > MAXSYMLINKS {
 		return nil, errno.ELOOP
 	}
-	return nd.lookupAt(dir, link.target, true)
+	target, err := nd.v.linkTarget(link)
+	if err != nil {
+		return nil, err
+	}
+	return nd.lookupAt(dir, target, true)
 }
+
+// linkTarget is a symbolic link's target (its inode's get_link): the one
+// place that reads it, for following and for readlink.
+func (v *FS) linkTarget(link *Inode) (string, error) { return link.target, nil }
 
 // lookupAt is path_lookupat: the whole path, the last component followed
 // when it is a symbolic link and follow is set (or the path ends in a
@@ -249,7 +257,7 @@ func (v *FS) Readlink(base *Inode, path string) (string, error) {
 	if !ino.IsLnk() {
 		return "", errno.EINVAL
 	}
-	return ino.target, nil
+	return v.linkTarget(ino)
 }
 
 // Target is a symbolic link's target ("" for other inodes).
