@@ -21,9 +21,9 @@ const (
 	AT_EMPTY_PATH       = 0x1000
 )
 
-// umask is the file mode creation mask: sys_umask reports Linux's default
-// 022 and cannot change it yet.
-const umask = 0o022
+// defaultUmask is the file mode creation mask a process starts with
+// (init_fs.umask).
+const defaultUmask = 0o022
 
 func init() {
 	syscallTable[SYS_open] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -71,6 +71,7 @@ func init() {
 	syscallTable[SYS_fchdir] = sysFchdir
 	syscallTable[SYS_lseek] = sysLseek
 	syscallTable[SYS_getdents64] = sysGetdents64
+	syscallTable[SYS_umask] = sysUmask
 }
 
 // Per-task state of the calls in this file and sys_poll.go, kept beside the
@@ -86,6 +87,7 @@ type fsTaskState struct {
 var (
 	fsStates sync.Map // *Task → *fsTaskState, while a call sleeps
 	cwds     sync.Map // thread-group leader *Task → *vfs.Inode (fs_struct.pwd)
+	umasks   sync.Map // thread-group leader *Task → uint32 (fs_struct.umask), when not 022
 )
 
 func fsState(t *Task) *fsTaskState {
@@ -112,17 +114,43 @@ func (k *Kernel) cwd(t *Task) *vfs.Inode {
 	return nil
 }
 
-// InheritFS gives a new process its parent's working directory, as
-// copy_fs does; kernel_clone should call it for a child that is not a
+// InheritFS gives a new process its parent's working directory and umask,
+// as copy_fs does; kernel_clone should call it for a child that is not a
 // CLONE_FS thread. Until it does, children start in "/".
 func (k *Kernel) InheritFS(parent, child *Task) {
 	if d := k.cwd(parent); d != nil {
 		cwds.Store(child, d)
 	}
+	if m, ok := umasks.Load(parent.GroupLeader); ok {
+		umasks.Store(child, m)
+	}
 }
 
-// ExitFS forgets a process's working directory (exit_fs).
-func (k *Kernel) ExitFS(t *Task) { cwds.Delete(t) }
+// ExitFS forgets a process's working directory and umask (exit_fs).
+func (k *Kernel) ExitFS(t *Task) {
+	cwds.Delete(t)
+	umasks.Delete(t)
+}
+
+// umask is t's file mode creation mask (current_umask).
+func (k *Kernel) umask(t *Task) uint32 {
+	if m, ok := umasks.Load(t.GroupLeader); ok {
+		return m.(uint32)
+	}
+	return defaultUmask
+}
+
+// sysUmask sets the file mode creation mask to mask&0777 and returns the
+// old one; children inherit it, execve keeps it.
+func sysUmask(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	old := k.umask(t)
+	if m := uint32(a[0]) & 0o777; m == defaultUmask {
+		umasks.Delete(t.GroupLeader)
+	} else {
+		umasks.Store(t.GroupLeader, m)
+	}
+	return uint64(old), nil
+}
 
 // getname copies a path from user memory (getname_flags): EFAULT for a bad
 // pointer, ENAMETOOLONG with no NUL in PATH_MAX bytes, ENOENT for "" unless
@@ -188,7 +216,7 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 		if err != nil {
 			return 0, err
 		}
-		if ino, err = v.Open(base, path, flags, mode&0o7777&^umask); err != nil {
+		if ino, err = v.Open(base, path, flags, mode&0o7777&^k.umask(t)); err != nil {
 			return 0, err
 		}
 		st = fsState(t)
@@ -232,7 +260,7 @@ func (k *Kernel) doMknodat(t *Task, dfd int, pathVA uint64, mode, dev uint32) (u
 	if err != nil {
 		return 0, err
 	}
-	_, err = v.Mknod(base, path, mode&vfs.S_IFMT|mode&0o7777&^umask, uint64(dev))
+	_, err = v.Mknod(base, path, mode&vfs.S_IFMT|mode&0o7777&^k.umask(t), uint64(dev))
 	return 0, err
 }
 

@@ -149,7 +149,7 @@ func (k *Kernel) doMkdirat(t *Task, dfd int, pathVA uint64, mode uint16) (uint64
 	if err != nil {
 		return 0, err
 	}
-	return 0, v.Mkdir(base, path, uint32(mode)&0o1777&^umask)
+	return 0, v.Mkdir(base, path, uint32(mode)&0o1777&^k.umask(t))
 }
 
 // doRenameat2 is do_renameat2: bad flags first, then both paths.

@@ -344,6 +344,39 @@ func TestTmpfileSyscalls(t *testing.T) {
 	assert.Equal(t, errno.EINVAL, err, "checked before the path")
 }
 
+func TestUmask(t *testing.T) {
+	h := newHarness(t)
+	u := h.newTask(t)
+	mode := func(u *utask, path string) uint32 {
+		st, err := u.stat(t, path)
+		require.NoError(t, err, path)
+		return st.Mode & 0o7777
+	}
+	old, err := u.call(SYS_umask, 0)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(0o022), old, "the default")
+	u.open(t, "/tmp/a", fs.O_WRONLY|fs.O_CREAT, 0o666)
+	assert.Equal(t, uint32(0o666), mode(u, "/tmp/a"))
+	old, _ = u.call(SYS_umask, 0o7077) // only the permission bits count
+	assert.Zero(t, old)
+	_, err = u.call(SYS_mkdir, u.str("/tmp/d"), 0o1777)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(0o1700), mode(u, "/tmp/d"))
+	_, err = u.call(SYS_mknod, u.str("/tmp/p"), vfs.S_IFIFO|0o666, 0)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(0o600), mode(u, "/tmp/p"))
+
+	c := h.fork(t, u.Task)
+	old, _ = c.call(SYS_umask, 0o002)
+	assert.Equal(t, uint64(0o077), old, "a child inherits the umask")
+	old, _ = u.call(SYS_umask, 0o022)
+	assert.Equal(t, uint64(0o077), old, "the child's change is its own")
+	c.open(t, "/tmp/b", fs.O_WRONLY|fs.O_CREAT, 0o666)
+	assert.Equal(t, uint32(0o664), mode(c, "/tmp/b"))
+	h.k.ExitFS(c.Task)
+	h.k.ExitFS(u.Task)
+}
+
 func parseDirentsProc(b []byte) []string {
 	var out []string
 	for len(b) > 0 {

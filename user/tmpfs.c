@@ -4,7 +4,7 @@
  * file system is: only what every Linux file system guarantees is checked
  * (no st_blocks of small files, no directory sizes, no listing order).
  *
- * Files: O_CREAT/O_EXCL/O_TRUNC/O_APPEND/O_TMPFILE, the access modes, read and write
+ * Files: O_CREAT/O_EXCL/O_TRUNC/O_APPEND/O_TMPFILE, umask, the access modes, read and write
  * at the file offset, lseek (SET/CUR/END, EINVAL, past the end), sparse
  * files reading zeros, SEEK_DATA/SEEK_HOLE, ftruncate/truncate, fstat/stat
  * (size, mode, nlink, timestamps), fsync; the offset shared by dup and by
@@ -261,6 +261,21 @@ static void files(void)
 	fd = open(D "/m", O_RDWR | O_CREAT, 04777);
 	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 04755, "O_CREAT keeps set-user-ID, less the umask");
 	close(fd);
+
+	/* umask */
+	CHECK_EQ(umask(0), 022, "umask returns the old mask");
+	fd = open(D "/u0", O_RDWR | O_CREAT, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0666, "with umask 0 the mode is kept");
+	close(fd);
+	CHECK_EQ(umask(07077), 0, "umask 07077");
+	CHECK(mkdir(D "/u1", 01777) == 0 && stat(D "/u1", &st) == 0 && (st.st_mode & 07777) == 01700,
+	      "umask applies to mkdir (and keeps only permission bits)");
+	pid_t p = fork();
+	if (p == 0)
+		_exit(umask(022) == 077 && mkfifo(D "/u2", 0666) == 0 && stat(D "/u2", &st) == 0 &&
+		      (st.st_mode & 07777) == 0644 ? 0 : 1);
+	CHECK(wait_ok(p), "a child inherits the umask and sets its own");
+	CHECK_EQ(umask(022), 077, "the parent's is unchanged");
 }
 
 static void sharing(void)
