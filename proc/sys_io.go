@@ -56,6 +56,9 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 		// never blocks), as on Linux for a tty or pipe.
 		return 0, nil
 	}
+	if f, ok := of.File.(*vfs.RegFile); ok {
+		return k.regularRW(t, of, f, write, iov, total)
+	}
 	// A blocking write goes on until every byte is written, as pipe_write
 	// does; what was written before a sleep is kept in the restart block.
 	done := uint64(0)
@@ -65,22 +68,14 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	t.restart.rwDone = done
 	try := func() (uint64, error) {
 		for done < total {
-			n, err := k.doRW(t, of, write, skipIovec(iov, done), total-done)
-			if err != nil {
+			n, err := k.doRW(t, of, write, skipIovec(iov, done), total-done, false)
+			if !write || err != nil {
 				return n, err
 			}
 			if n == 0 {
 				break
 			}
 			done += n
-			if !write {
-				// One read is one chunk, except from a regular file,
-				// which reads on to the count or the end of the file.
-				if !vfs.IsRegular(of.File) {
-					break
-				}
-				continue
-			}
 			t.restart.rwDone = done
 			if of.Nonblock() {
 				break
@@ -107,6 +102,36 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	return 0, errBlock
 }
 
+// regularRW reads or writes a regular file (generic_file_read_iter,
+// generic_perform_write): it never blocks, and goes on chunk after chunk to
+// the count, the end of the file or a full mount, whatever O_NONBLOCK
+// says. An O_APPEND write goes to the end of the file in one piece: its
+// first chunk appends, the next ones follow it, and other appenders of the
+// inode wait meanwhile (i_rwsem).
+func (k *Kernel) regularRW(t *Task, of *OpenFile, f *vfs.RegFile, write bool, iov []iovec, total uint64) (uint64, error) {
+	appending := write && of.appending()
+	if appending {
+		f.LockAppend()
+	}
+	var done uint64
+	var err error
+	for done < total {
+		var n uint64
+		n, err = k.doRW(t, of, write, skipIovec(iov, done), total-done, appending && done == 0)
+		if err != nil || n == 0 {
+			break
+		}
+		done += n
+	}
+	if appending {
+		f.UnlockAppend()
+	}
+	if done > 0 {
+		return done, nil
+	}
+	return 0, err
+}
+
 // partial reports a write that stopped early: the bytes written count, an
 // error only when nothing was written (as Linux's pipe_write returns).
 func partial(done, n uint64, err error) (uint64, error) {
@@ -129,9 +154,9 @@ func skipIovec(iov []iovec, n uint64) []iovec {
 	return out
 }
 
-// doRW moves bytes between user memory and f through the task's bounce
-// buffer.
-func (k *Kernel) doRW(t *Task, of *OpenFile, write bool, iov []iovec, total uint64) (uint64, error) {
+// doRW moves bytes between user memory and the open file through the
+// task's bounce buffer; appending writes at the end of a regular file.
+func (k *Kernel) doRW(t *Task, of *OpenFile, write bool, iov []iovec, total uint64, appending bool) (uint64, error) {
 	f := of.File
 	buf := t.rwBuffer(min(total, 64<<10))
 	if write {
@@ -151,8 +176,8 @@ func (k *Kernel) doRW(t *Task, of *OpenFile, write bool, iov []iovec, total uint
 		}
 		var w int
 		var err error
-		if a, ok := f.(vfs.Appender); ok && of.appending() {
-			w, err = a.Append(buf[:n]) // O_APPEND: at the end, atomically
+		if a, ok := f.(vfs.Appender); ok && appending {
+			w, err = a.Append(buf[:n])
 		} else {
 			w, err = f.Write(buf[:n])
 		}

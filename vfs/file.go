@@ -314,6 +314,12 @@ func (f *RegFile) Write(p []byte) (int, error) { return f.write(p, false) }
 // the position moves to the end of what was written.
 func (f *RegFile) Append(p []byte) (int, error) { return f.write(p, true) }
 
+// LockAppend and UnlockAppend bracket an O_APPEND write that takes several
+// Append and Write calls, so that no other appender of the inode gets in
+// between (Linux holds i_rwsem for a whole write).
+func (f *RegFile) LockAppend()   { f.ino.appendMu.Lock() }
+func (f *RegFile) UnlockAppend() { f.ino.appendMu.Unlock() }
+
 func (f *RegFile) write(p []byte, appending bool) (int, error) {
 	if f.ino.readOnly {
 		return 0, errno.EBADF

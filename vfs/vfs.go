@@ -98,6 +98,8 @@ type Inode struct {
 	cookies map[string]int64 // directories: each entry's readdir position
 	nextPos int64            // directories: the next entry's position
 	dead    bool             // a removed directory (IS_DEADDIR)
+	// appendMu orders O_APPEND writes that take several chunks.
+	appendMu sync.Mutex
 	// linkable marks an O_TMPFILE file that linkat may still give a
 	// name (I_LINKABLE).
 	linkable bool
