@@ -5,6 +5,7 @@ import (
 
 	"tamix/errno"
 	"tamix/fs"
+	"tamix/ipc"
 )
 
 // MAX_RW_COUNT bounds one read or write, as Linux does.
@@ -360,6 +361,8 @@ const (
 	F_GETFL         = 3
 	F_SETFL         = 4
 	F_DUPFD_CLOEXEC = 1030
+	F_SETPIPE_SZ    = 1031
+	F_GETPIPE_SZ    = 1032
 	FD_CLOEXEC      = 1
 )
 
@@ -402,6 +405,17 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		of.Flags = of.Flags&^settable | int(a[2])&settable
 		of.mu.Unlock()
 		return 0, nil
+	case F_GETPIPE_SZ, F_SETPIPE_SZ:
+		// pipe_fcntl: pipes and FIFOs only.
+		pf, ok := of.File.(*ipc.File)
+		if !ok {
+			return 0, errno.EBADF
+		}
+		if a[1] == F_GETPIPE_SZ {
+			return uint64(pf.Pipe().Size()), nil
+		}
+		size, err := pf.Pipe().SetSize(uint64(uint32(a[2])))
+		return uint64(size), err
 	}
 	return 0, errno.EINVAL
 }
