@@ -37,20 +37,39 @@ func (k *Kernel) lookupImage(p string) ([]byte, string, error) {
 // the image mapped lazily, the initial stack, caught signals reset to
 // SIG_DFL, close-on-exec descriptors closed. On error t is left untouched.
 func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
-	image, p, err := k.lookupImage(filename)
+	img, err := k.prepareExec(filename, argv, envp)
 	if err != nil {
 		return err
+	}
+	k.commitExec(t, img)
+	return nil
+}
+
+// execImage is a program loaded into a new address space but not yet
+// installed (what Linux's linux_binprm holds up to the point of no return).
+type execImage struct {
+	mm        *mm.MM
+	entry, sp uint64
+	path      string
+}
+
+// prepareExec finds, checks and loads the program: every error of execve
+// comes from here, before the caller's process is touched.
+func (k *Kernel) prepareExec(filename string, argv, envp []string) (*execImage, error) {
+	image, p, err := k.lookupImage(filename)
+	if err != nil {
+		return nil, err
 	}
 	img, err := binfmt.Parse(image)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := binfmt.CheckArgs(filename, argv, envp); err != nil {
-		return err
+		return nil, err
 	}
 	newMM, err := mm.NewMM(k.Frames, k.KernelRoot, k.TLB)
 	if err != nil {
-		return errno.ENOMEM
+		return nil, errno.ENOMEM
 	}
 	var random [16]byte
 	k.Random(random[:])
@@ -59,20 +78,23 @@ func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
 	entry, sp, err := binfmt.LoadElfBinary(newMM, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()
-		return err
+		return nil, err
 	}
+	return &execImage{mm: newMM, entry: entry, sp: sp, path: p}, nil
+}
 
-	// The point of no return (begin_new_exec).
+// commitExec installs img in t: the point of no return (begin_new_exec).
+func (k *Kernel) commitExec(t *Task, img *execImage) {
 	old := t.MM
-	t.MM, t.ActiveMM = newMM, newMM
+	t.MM, t.ActiveMM = img.mm, img.mm
 	if old != nil {
 		k.mmput(old)
 	}
-	t.SetComm(path.Base(p))
+	t.SetComm(path.Base(img.path))
 	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
-	t.Regs = arch.TrapFrame{RIP: entry, RSP: sp, CS: arch.UserCS, SS: arch.UserSS}
+	t.Regs = arch.TrapFrame{RIP: img.entry, RSP: img.sp, CS: arch.UserCS, SS: arch.UserSS}
 	t.Regs.SetUserFlags(0)
 	arch.InitFPU(&t.Regs)
 	t.pending = false
@@ -80,7 +102,6 @@ func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
 		close(t.vforkDone)
 		t.vforkDone = nil
 	}
-	return nil
 }
 
 // flushSignalHandlers resets caught signals to SIG_DFL; ignored ones stay

@@ -42,6 +42,10 @@ func (k *Kernel) DoExit(t *Task, code int) {
 		close(t.vforkDone)
 		t.vforkDone = nil
 	}
+	if img := t.execImg; img != nil {
+		t.execImg = nil // killed while execve waited for its threads
+		img.mm.Release()
+	}
 	if m := t.MM; m != nil {
 		// Account the faults of the dying thread before the mm goes.
 		t.MM, t.ActiveMM = nil, nil
@@ -63,6 +67,13 @@ func (k *Kernel) exitNotify(t *Task) {
 	k.tasklistLock.Lock()
 	t.Signal.Live--
 	reaper := k.ChildReaper
+	if len(t.Children) > 0 {
+		// A live thread of the same group adopts first: the process, not
+		// the thread, is the parent (find_new_reaper's find_alive_thread).
+		if th := k.liveThreadLocked(t); th != nil {
+			reaper = th
+		}
+	}
 	for _, c := range t.Children {
 		if reaper == nil || reaper == t {
 			c.realParent.Store(k.InitTask)
@@ -79,22 +90,28 @@ func (k *Kernel) exitNotify(t *Task) {
 	t.Children = nil
 
 	parent := t.Parent
-	autoreap := false
-	if t.ExitSignal != -1 && t.ThreadGroupLeader() {
-		parent.Sighand.mu.Lock()
-		act := parent.Sighand.Action[SIGCHLD-1]
-		parent.Sighand.mu.Unlock()
-		if act.Handler == SIG_IGN || act.Flags&SA_NOCLDWAIT != 0 {
-			autoreap = true
-		}
-	} else {
+	leader := t.GroupLeader
+	autoreap, notify, notifyLeader := false, false, false
+	switch {
+	case !t.ThreadGroupLeader() || t.ExitSignal == -1:
 		autoreap = true // a thread: nobody waits for it
+		// The last thread out reports a leader that exited before it
+		// (release_task's delayed do_notify_parent).
+		notifyLeader = t.Signal.Live == 0 && leader != t && leader.ExitState == EXIT_ZOMBIE
+	case t.Signal.Live > 0:
+		// delay_group_leader: other threads run on, so the leader stays a
+		// zombie nobody can reap, and its parent hears of the process when
+		// the last thread exits.
+	default:
+		autoreap = ignoresSIGCHLD(parent)
+		notify = !autoreap
 	}
 	if autoreap {
 		t.ExitState = EXIT_DEAD
 	} else {
 		t.ExitState = EXIT_ZOMBIE
 	}
+	execer := t.Signal.execWaiter
 	k.tasklistLock.Unlock()
 
 	t.SetState(TASK_DEAD)
@@ -103,10 +120,71 @@ func (k *Kernel) exitNotify(t *Task) {
 
 	if autoreap {
 		k.releaseTask(t)
-	} else if !parent.IsKernelThread() || parent.TGID != 0 {
-		k.sendSIGCHLD(parent, t)
+	} else if notify {
+		k.notifyParent(parent, t)
+	}
+	if notifyLeader {
+		k.tasklistLock.Lock()
+		lp := leader.Parent
+		reap := ignoresSIGCHLD(lp)
+		if reap {
+			leader.ExitState = EXIT_DEAD
+		}
+		k.tasklistLock.Unlock()
+		if reap {
+			k.releaseTask(leader)
+		} else {
+			k.notifyParent(lp, leader)
+		}
+		lp.WaitChldExit.WakeAll()
+	}
+	if execer != nil && execer != t {
+		k.WakeUp(execer) // de_thread waits for the other threads to go
 	}
 	parent.WaitChldExit.WakeAll()
+}
+
+// ignoresSIGCHLD reports whether parent reaps its children automatically
+// (SIGCHLD ignored, or SA_NOCLDWAIT).
+func ignoresSIGCHLD(parent *Task) bool {
+	parent.Sighand.mu.Lock()
+	act := parent.Sighand.Action[SIGCHLD-1]
+	parent.Sighand.mu.Unlock()
+	return act.Handler == SIG_IGN || act.Flags&SA_NOCLDWAIT != 0
+}
+
+// notifyParent sends SIGCHLD for the exited process whose leader is t
+// (do_notify_parent); kernel threads (the shell) take no signals.
+func (k *Kernel) notifyParent(parent, t *Task) {
+	if !parent.IsKernelThread() || parent.TGID != 0 {
+		k.sendSIGCHLD(parent, t)
+	}
+}
+
+// liveThreadLocked returns another thread of t's group that has not
+// exited, or nil. The caller holds tasklistLock.
+func (k *Kernel) liveThreadLocked(t *Task) *Task {
+	if t.Signal.Live == 0 {
+		return nil
+	}
+	for _, p := range k.pids.tasks {
+		if p != t && p.TGID == t.TGID && p.ExitState == 0 && p.Flags&PF_EXITING == 0 {
+			return p
+		}
+	}
+	return nil
+}
+
+// waitStatus is the status wait4 reports for the exited process led by t:
+// the group's exit code after exit_group or a fatal signal, else the
+// leader's own (wait_task_zombie).
+func waitStatus(t *Task) int {
+	t.Sighand.mu.Lock()
+	defer t.Sighand.mu.Unlock()
+	if t.Signal.GroupExit {
+		return t.Signal.GroupExitCode
+	}
+	return t.ExitCode
 }
 
 // TASK_DEAD is __state once a task has exited.
@@ -118,13 +196,14 @@ func (k *Kernel) sendSIGCHLD(parent, child *Task) {
 		return // kernel threads take no signals
 	}
 	si := SigInfo{Signo: SIGCHLD, PID: int32(child.TGID)}
-	if child.ExitCode&0x7f != 0 {
-		si.Code, si.Status = CLD_KILLED, int32(child.ExitCode&0x7f)
-		if child.ExitCode&0x80 != 0 {
+	code := waitStatus(child)
+	if code&0x7f != 0 {
+		si.Code, si.Status = CLD_KILLED, int32(code&0x7f)
+		if code&0x80 != 0 {
 			si.Code = CLD_DUMPED
 		}
 	} else {
-		si.Code, si.Status = CLD_EXITED, int32(child.ExitCode>>8&0xff)
+		si.Code, si.Status = CLD_EXITED, int32(code>>8&0xff)
 	}
 	k.SendSignalInfo(parent, si, true)
 }
@@ -184,8 +263,8 @@ func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool,
 		// __WALL/__WCLONE select by exit signal; tamix's children all
 		// signal SIGCHLD.
 		matched = true
-		if c.ExitState == EXIT_ZOMBIE {
-			zombie = c
+		if c.ExitState == EXIT_ZOMBIE && c.Signal.Live == 0 {
+			zombie = c // (a leader with live threads is not reapable yet)
 			break
 		}
 		// Job-control changes, reported once each (wait_task_stopped,
@@ -219,7 +298,7 @@ func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool,
 	if zombie == nil {
 		return res, false, nil
 	}
-	res = WaitResult{PID: zombie.TGID, Status: zombie.ExitCode, Utime: zombie.Utime + zombie.Signal.CUtime,
+	res = WaitResult{PID: zombie.TGID, Status: waitStatus(zombie), Utime: zombie.Utime + zombie.Signal.CUtime,
 		Stime: zombie.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
 	if options&WNOWAIT == 0 {
 		k.releaseTask(zombie)

@@ -252,6 +252,9 @@ type SignalStruct struct {
 	NotifyCont bool
 	NrThreads  int
 	Live       int
+	// execWaiter is a thread in execve waiting for the others to exit
+	// (signal->group_exec_task), under tasklistLock.
+	execWaiter *Task
 	// Resource usage of reaped children (cutime, cstime, cmin_flt…).
 	CUtime, CStime   int64
 	CMinFlt, CMajFlt uint64

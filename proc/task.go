@@ -86,6 +86,7 @@ type Task struct {
 	inSyscall   bool         // returning from a system call (restart fix-ups apply)
 	futexWaiter *futexWaiter // the futex the task sleeps on
 	zapped      bool         // killed by another thread's execve (de_thread)
+	execImg     *execImage   // execve's loaded program while de_thread waits
 	restart     restartBlock
 
 	Signal  *SignalStruct // shared by the thread group

@@ -87,6 +87,8 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"pipetest", []string{"pipetest", bin}},
 		{"fifotest", []string{"fifotest"}},
 		{"pipesize", []string{"pipesize"}},
+		{"execthread", []string{"execthread"}},
+		{"threadexit", []string{"threadexit"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
