@@ -62,6 +62,7 @@ func (k *Kernel) DoExit(t *Task, code int) {
 func (k *Kernel) exitNotify(t *Task) {
 	k.tasklistLock.Lock()
 	t.Signal.Live--
+	groupDead := t.Signal.Live == 0
 	reaper := k.ChildReaper
 	for _, c := range t.Children {
 		if reaper == nil || reaper == t {
@@ -95,7 +96,14 @@ func (k *Kernel) exitNotify(t *Task) {
 	} else {
 		t.ExitState = EXIT_ZOMBIE
 	}
+	// The thread's CPU time joins the group's dead threads' in the same
+	// step that takes it off the live list (__exit_signal).
+	t.Signal.Utime += t.Utime
+	t.Signal.Stime += t.Stime
 	k.tasklistLock.Unlock()
+	if groupDead {
+		k.exitItimers(t.Signal)
+	}
 
 	t.SetState(TASK_DEAD)
 	k.Sched.Dequeue(&t.Task, false)
@@ -144,8 +152,9 @@ func (k *Kernel) releaseTask(t *Task) {
 			}
 		}
 		if t.ThreadGroupLeader() {
-			p.Signal.CUtime += t.Utime + t.Signal.CUtime
-			p.Signal.CStime += t.Stime + t.Signal.CStime
+			// The whole group's time: every thread has exited.
+			p.Signal.CUtime += t.Signal.Utime + t.Signal.CUtime
+			p.Signal.CStime += t.Signal.Stime + t.Signal.CStime
 			p.Signal.CMinFlt += t.MinFlt + t.Signal.CMinFlt
 			p.Signal.CMajFlt += t.MajFlt + t.Signal.CMajFlt
 		}
@@ -219,8 +228,8 @@ func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool,
 	if zombie == nil {
 		return res, false, nil
 	}
-	res = WaitResult{PID: zombie.TGID, Status: zombie.ExitCode, Utime: zombie.Utime + zombie.Signal.CUtime,
-		Stime: zombie.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
+	res = WaitResult{PID: zombie.TGID, Status: zombie.ExitCode, Utime: zombie.Signal.Utime + zombie.Signal.CUtime,
+		Stime: zombie.Signal.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
 	if options&WNOWAIT == 0 {
 		k.releaseTask(zombie)
 	}

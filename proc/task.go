@@ -87,6 +87,9 @@ type Task struct {
 	futexWaiter *futexWaiter // the futex the task sleeps on
 	zapped      bool         // killed by another thread's execve (de_thread)
 	restart     restartBlock
+	// itSample is the task's CPU time when it last checked the process's
+	// CPU interval timers (see checkCPUItimers).
+	itSample int64
 
 	Signal  *SignalStruct // shared by the thread group
 	Sighand *SigHand      // actions, shared with CLONE_SIGHAND
