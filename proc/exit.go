@@ -66,6 +66,7 @@ func (k *Kernel) DoExit(t *Task, code int) {
 func (k *Kernel) exitNotify(t *Task) {
 	k.tasklistLock.Lock()
 	t.Signal.Live--
+	groupDead := t.Signal.Live == 0
 	reaper := k.ChildReaper
 	if len(t.Children) > 0 {
 		// A live thread of the same group adopts first: the process, not
@@ -112,7 +113,14 @@ func (k *Kernel) exitNotify(t *Task) {
 		t.ExitState = EXIT_ZOMBIE
 	}
 	execer := t.Signal.execWaiter
+	// The thread's CPU time joins the group's dead threads' in the same
+	// step that takes it off the live list (__exit_signal).
+	t.Signal.Utime += t.Utime
+	t.Signal.Stime += t.Stime
 	k.tasklistLock.Unlock()
+	if groupDead {
+		k.exitItimers(t.Signal)
+	}
 
 	t.SetState(TASK_DEAD)
 	k.Sched.Dequeue(&t.Task, false)
@@ -223,8 +231,9 @@ func (k *Kernel) releaseTask(t *Task) {
 			}
 		}
 		if t.ThreadGroupLeader() {
-			p.Signal.CUtime += t.Utime + t.Signal.CUtime
-			p.Signal.CStime += t.Stime + t.Signal.CStime
+			// The whole group's time: every thread has exited.
+			p.Signal.CUtime += t.Signal.Utime + t.Signal.CUtime
+			p.Signal.CStime += t.Signal.Stime + t.Signal.CStime
 			p.Signal.CMinFlt += t.MinFlt + t.Signal.CMinFlt
 			p.Signal.CMajFlt += t.MajFlt + t.Signal.CMajFlt
 		}
@@ -298,8 +307,8 @@ func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool,
 	if zombie == nil {
 		return res, false, nil
 	}
-	res = WaitResult{PID: zombie.TGID, Status: waitStatus(zombie), Utime: zombie.Utime + zombie.Signal.CUtime,
-		Stime: zombie.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
+	res = WaitResult{PID: zombie.TGID, Status: waitStatus(zombie), Utime: zombie.Signal.Utime + zombie.Signal.CUtime,
+		Stime: zombie.Signal.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
 	if options&WNOWAIT == 0 {
 		k.releaseTask(zombie)
 	}

@@ -258,6 +258,11 @@ type SignalStruct struct {
 	// Resource usage of reaped children (cutime, cstime, cmin_flt…).
 	CUtime, CStime   int64
 	CMinFlt, CMajFlt uint64
+	// CPU time of the group's threads that have exited (signal->utime,
+	// stime): with the live threads' it makes the process's times.
+	Utime, Stime int64
+	// The interval timers (real_timer, it_real_incr, it[]).
+	it itimers
 }
 
 func newSignalStruct() *SignalStruct { return &SignalStruct{NrThreads: 1, Live: 1} }

@@ -172,7 +172,7 @@ func (k *Kernel) doPoll(t *Task, fdsVA, nfds uint64, deadline int64, intr errno.
 		return finish(n)
 	}
 	if deadline >= 0 {
-		k.addTimer(deadline, t)
+		k.timers.add(deadline, t)
 	}
 	return 0, errBlock
 }

@@ -155,10 +155,9 @@ func sysGetrusage(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	var b []byte
 	switch int(int32(a[0])) {
 	case RUSAGE_SELF:
-		var ut, st int64
+		ut, st := k.groupCPUTime(t)
 		var mi, ma, nv, ni uint64
 		for _, th := range k.threadsOf(t) {
-			ut, st = ut+th.Utime, st+th.Stime
 			mi, ma = mi+th.MinFlt, ma+th.MajFlt
 			nv, ni = nv+th.Nvcsw, ni+th.Nivcsw
 		}

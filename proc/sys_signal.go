@@ -356,9 +356,11 @@ func (k *Kernel) signalPending(t *Task) bool {
 
 // dequeueSignal takes the lowest-numbered deliverable signal (synchronous
 // faults first, like Linux's SYNCHRONOUS_MASK).
+//
+// A SIGALRM taken from the process's shared queue re-arms a periodic
+// ITIMER_REAL (dequeue_signal → posixtimer_rearm_itimer).
 func (k *Kernel) dequeueSignal(t *Task) (SigInfo, bool) {
 	t.Sighand.mu.Lock()
-	defer t.Sighand.mu.Unlock()
 	const synchronous = SigSet(1<<(SIGSEGV-1) | 1<<(SIGBUS-1) | 1<<(SIGILL-1) | 1<<(SIGTRAP-1) | 1<<(SIGFPE-1) | 1<<(SIGSYS-1))
 	for _, p := range []*SigPending{&t.Pending, &t.Signal.SharedPending} {
 		ready := p.Set &^ t.Blocked
@@ -373,8 +375,14 @@ func (k *Kernel) dequeueSignal(t *Task) (SigInfo, bool) {
 			ready >>= 1
 			sig++
 		}
-		return p.take(sig), true
+		si := p.take(sig)
+		t.Sighand.mu.Unlock()
+		if sig == SIGALRM && p == &t.Signal.SharedPending {
+			k.rearmItimerReal(t.Signal)
+		}
+		return si, true
 	}
+	t.Sighand.mu.Unlock()
 	return SigInfo{}, false
 }
 

@@ -88,6 +88,9 @@ type Task struct {
 	zapped      bool         // killed by another thread's execve (de_thread)
 	execImg     *execImage   // execve's loaded program while de_thread waits
 	restart     restartBlock
+	// itSample is the task's CPU time when it last checked the process's
+	// CPU interval timers (see checkCPUItimers).
+	itSample int64
 
 	Signal  *SignalStruct // shared by the thread group
 	Sighand *SigHand      // actions, shared with CLONE_SIGHAND

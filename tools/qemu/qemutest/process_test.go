@@ -89,6 +89,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"pipesize", []string{"pipesize"}},
 		{"execthread", []string{"execthread"}},
 		{"threadexit", []string{"threadexit"}},
+		{"timers", []string{"timers"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
