@@ -56,7 +56,8 @@ func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
 	k.Random(random[:])
 	aux := img.AuxInfo(filename)
 	aux.HWCap = k.HWCap
-	entry, sp, err := binfmt.LoadElfBinary(newMM, image, argv, envp, aux, random)
+	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur}
+	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()
 		return err
@@ -70,6 +71,7 @@ func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
 	}
 	t.SetComm(path.Base(p))
 	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
+	t.Signal.dumpable.Store(SUID_DUMP_USER) // set_dumpable in begin_new_exec
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
 	t.Regs = arch.TrapFrame{RIP: entry, RSP: sp, CS: arch.UserCS, SS: arch.UserSS}
