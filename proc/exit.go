@@ -349,7 +349,7 @@ func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, o
 		}
 		return false
 	}
-	k.forEachGroupChild(t, consider)
+	k.forEachGroupChild(t, options&WNOTHREAD != 0, consider)
 	k.tasklistLock.Unlock()
 	if res.Code != 0 {
 		return res, true, nil
@@ -376,21 +376,21 @@ func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, o
 	return res, true, nil
 }
 
-// forEachGroupChild calls fn for the children of every thread of t's
-// process (do_wait's loop over the thread group) until fn returns true.
-// Called with tasklistLock held.
-func (k *Kernel) forEachGroupChild(t *Task, fn func(c *Task) bool) {
-	leader := t.GroupLeader
-	for _, c := range leader.Children {
+// forEachGroupChild calls fn for the children of t, then (unless
+// nothread, __WNOTHREAD) of every other thread of t's process, as do_wait
+// loops over the thread group, until fn returns true. Called with
+// tasklistLock held.
+func (k *Kernel) forEachGroupChild(t *Task, nothread bool, fn func(c *Task) bool) {
+	for _, c := range t.Children {
 		if fn(c) {
 			return
 		}
 	}
-	if leader.Signal.NrThreads == 1 {
+	if nothread || t.Signal.NrThreads == 1 {
 		return
 	}
 	for _, th := range k.pids.tasks {
-		if th.TGID != leader.TGID || th == leader {
+		if th.TGID != t.TGID || th == t {
 			continue
 		}
 		for _, c := range th.Children {

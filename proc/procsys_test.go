@@ -259,7 +259,11 @@ func TestWaitForChildOfAnotherThread(t *testing.T) {
 	assert.Equal(t, uint64(p.TGID), mustCall(t, c, SYS_getppid))
 	h.k.DoExit(c.Task, exitStatus(5))
 	info := p.alloc(128)
-	_, err := p.call(SYS_waitid, P_ALL, 0, info, WEXITED, 0)
+	_, err := p.call(SYS_waitid, P_ALL, 0, info, WEXITED|WNOTHREAD, 0)
+	assert.Equal(t, errno.ECHILD, err, "__WNOTHREAD: only the caller's own children")
+	_, err = th.call(SYS_waitid, P_ALL, 0, info, WEXITED|WNOTHREAD|WNOWAIT, 0)
+	require.NoError(t, err, "the thread sees its own child")
+	_, err = p.call(SYS_waitid, P_ALL, 0, info, WEXITED, 0)
 	require.NoError(t, err, "the leader waits for the thread's child")
 	assert.Equal(t, int32(c.PID), p.siginfo(info).pid)
 }
