@@ -323,6 +323,11 @@ func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, o
 		matched = true
 		if c.ExitState == EXIT_ZOMBIE && options&WEXITED != 0 {
 			zombie = c
+			if options&WNOWAIT == 0 {
+				// Ours to reap: no other waiter takes it meanwhile
+				// (wait_task_zombie's cmpxchg of exit_state).
+				c.ExitState = EXIT_DEAD
+			}
 			return true
 		}
 		// Job-control changes, reported once each (wait_task_stopped,
