@@ -37,7 +37,7 @@ func (k *Kernel) lookupImage(p string) ([]byte, string, error) {
 // the image mapped lazily, the initial stack, caught signals reset to
 // SIG_DFL, close-on-exec descriptors closed. On error t is left untouched.
 func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
-	img, err := k.prepareExec(filename, argv, envp)
+	img, err := k.prepareExec(t, filename, argv, envp)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ type execImage struct {
 
 // prepareExec finds, checks and loads the program: every error of execve
 // comes from here, before the caller's process is touched.
-func (k *Kernel) prepareExec(filename string, argv, envp []string) (*execImage, error) {
+func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*execImage, error) {
 	image, p, err := k.lookupImage(filename)
 	if err != nil {
 		return nil, err
@@ -75,7 +75,8 @@ func (k *Kernel) prepareExec(filename string, argv, envp []string) (*execImage, 
 	k.Random(random[:])
 	aux := img.AuxInfo(filename)
 	aux.HWCap = k.HWCap
-	entry, sp, err := binfmt.LoadElfBinary(newMM, image, argv, envp, aux, random)
+	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur}
+	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()
 		return nil, err
@@ -92,6 +93,7 @@ func (k *Kernel) commitExec(t *Task, img *execImage) {
 	}
 	t.SetComm(path.Base(img.path))
 	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
+	t.Signal.dumpable.Store(SUID_DUMP_USER) // set_dumpable in begin_new_exec
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
 	t.Regs = arch.TrapFrame{RIP: img.entry, RSP: img.sp, CS: arch.UserCS, SS: arch.UserSS}

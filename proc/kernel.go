@@ -108,6 +108,7 @@ func NewKernel(c Config) *Kernel {
 		k.IdleTasks = append(k.IdleTasks, idle)
 	}
 	k.InitTask = k.IdleTasks[0]
+	k.setInitRlimits()
 	return k
 }
 

@@ -92,7 +92,7 @@ func (k *Kernel) doPoll(t *Task, fdsVA, nfds uint64, deadline int64, intr errno.
 	if st := peekFsState(t); st != nil {
 		k.pollUnqueue(t, st)
 	}
-	if nfds > NrOpenDefault { // RLIMIT_NOFILE
+	if nfds > uint64(t.Signal.nofile()) { // RLIMIT_NOFILE
 		return 0, errno.EINVAL
 	}
 	raw, err := t.copyIn(fdsVA, int(nfds)*pollfdSize)
