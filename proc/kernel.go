@@ -63,6 +63,8 @@ type Kernel struct {
 
 	// Stats.
 	Forks atomic.Uint64
+	// CPUStat is each CPU's time by kind (/proc/stat).
+	CPUStat []CPUTimes
 	// Trace logs every system call (the shell's strace command).
 	Trace atomic.Bool
 }
@@ -103,6 +105,7 @@ func NewKernel(c Config) *Kernel {
 		k.Resched = func(int) {}
 	}
 	k.pids.init()
+	k.CPUStat = make([]CPUTimes, c.NCPU)
 	k.Sched = sched.New(c.NCPU, c.Clock)
 	// Wake-up preemption of a task on another CPU needs an IPI there.
 	k.Sched.SendReschedIPI = k.Resched
