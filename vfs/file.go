@@ -32,7 +32,13 @@ func (v *FS) open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 		if last == "" || last == "." || last == ".." || slash {
 			return nil, errno.EISDIR
 		}
-		if ex, ok := dir.children[last]; ok {
+		ex, ok := dir.children[last]
+		if !ok && dir.synth != nil && !slash {
+			if e, err := v.synthStep(dir, last, true); err == nil {
+				ex, ok = e, true
+			}
+		}
+		if ok {
 			if flags&fs.O_EXCL != 0 {
 				return nil, errno.EEXIST
 			}

@@ -104,16 +104,14 @@ func (v *FS) synthStep(dir *Inode, name string, follow bool) (*Inode, error) {
 }
 
 // synthCreate is what creating name in a synthetic directory gets: EEXIST
-// when it exists, else EACCES for a regular file (no ->create) and EPERM
-// for anything else (no ->mknod), as Linux's procfs answers.
-func (v *FS) synthCreate(dir *Inode, name string, mode uint32) error {
-	if _, err := dir.synth.Lookup(v.caller, dir, name); err == nil {
+// when it exists, else the lookup's error (procfs's lookups fail with
+// ENOENT rather than leave a negative dentry to create on).
+func (v *FS) synthCreate(dir *Inode, name string) error {
+	_, err := dir.synth.Lookup(v.caller, dir, name)
+	if err == nil {
 		return errno.EEXIST
 	}
-	if mode&S_IFMT == S_IFREG {
-		return errno.EACCES
-	}
-	return errno.EPERM
+	return err
 }
 
 // synthUnlink: ENOENT for a missing name, else EPERM (no ->unlink).

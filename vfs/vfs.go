@@ -350,7 +350,7 @@ func (v *FS) create(base *Inode, path string, mode uint32, rdev uint64) (*Inode,
 		return nil, errno.EEXIST
 	}
 	if dir.synth != nil {
-		return nil, v.synthCreate(dir, last, mode)
+		return nil, v.synthCreate(dir, last)
 	}
 	if slash {
 		return nil, errno.ENOENT // "a/" names a directory that is not there
