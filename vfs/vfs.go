@@ -7,6 +7,8 @@
 //	       root may add FIFOs and device nodes
 //	/tmp   tmpfs-like, mode 01777: FIFOs (mkfifo, mknod S_IFIFO), device
 //	       nodes; no regular files (see Open)
+//	/proc  a synthetic filesystem (package procfs) mounted with Mount:
+//	       its Synthetic makes the inodes on each lookup (synthetic.go)
 //
 // Everything is plain Go: proc's system calls call in here with kernel
 // strings, so it is tested on the host.
