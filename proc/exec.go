@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"encoding/binary"
 	"path"
 	"strings"
 
@@ -81,6 +82,8 @@ func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*ex
 		newMM.Release()
 		return nil, err
 	}
+	setArgEnv(newMM, sp, argv, envp)
+	setCodeData(newMM, img)
 	return &execImage{mm: newMM, entry: entry, sp: sp, path: p}, nil
 }
 
@@ -104,6 +107,53 @@ func (k *Kernel) commitExec(t *Task, img *execImage) {
 		close(t.vforkDone)
 		t.vforkDone = nil
 	}
+}
+
+// setArgEnv records where the argument and environment strings lie
+// (mm->arg_start..arg_end, env_start..env_end, as create_elf_tables sets
+// them): they start at argv[0], the word after argc at the initial sp, one
+// string after the other. /proc/PID/cmdline and environ read them there.
+func setArgEnv(m *mm.MM, sp uint64, argv, envp []string) {
+	var b [8]byte
+	if m.CopyIn(b[:], sp+8) != nil {
+		return
+	}
+	if len(argv) == 0 {
+		argv = []string{""}
+	}
+	p := binary.LittleEndian.Uint64(b[:])
+	m.ArgStart = p
+	for _, a := range argv {
+		p += uint64(len(a)) + 1
+	}
+	m.ArgEnd, m.EnvStart = p, p
+	for _, e := range envp {
+		p += uint64(len(e)) + 1
+	}
+	m.EnvEnd = p
+}
+
+// setCodeData sets start_code..end_code and start_data..end_data from the
+// segments as load_elf_binary does: the code is what executable segments
+// hold of the file, the data ends with the last file byte of any segment.
+func setCodeData(m *mm.MM, img *binfmt.Image) {
+	startCode, endCode, startData, endData := ^uint64(0), uint64(0), uint64(0), uint64(0)
+	for _, s := range img.Segments {
+		exec := s.Prot&binfmt.ProtExec != 0
+		if exec && s.Vaddr < startCode {
+			startCode = s.Vaddr
+		}
+		startData = max(startData, s.Vaddr)
+		end := s.Vaddr + s.Filesz
+		if exec {
+			endCode = max(endCode, end)
+		}
+		endData = max(endData, end)
+	}
+	if startCode == ^uint64(0) {
+		startCode = 0
+	}
+	m.StartCode, m.EndCode, m.StartData, m.EndData = startCode, endCode, startData, endData
 }
 
 // flushSignalHandlers resets caught signals to SIG_DFL; ignored ones stay

@@ -91,6 +91,8 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"threadexit", []string{"threadexit"}},
 		{"timers", []string{"timers"}},
 		{"procsys", []string{"procsys"}},
+		{"procfs", []string{"procfs"}},
+		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
