@@ -86,6 +86,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"orphan", []string{"orphan"}},
 		{"pipetest", []string{"pipetest", bin}},
 		{"fifotest", []string{"fifotest"}},
+		{"iosys", []string{"iosys"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
