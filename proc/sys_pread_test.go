@@ -67,6 +67,8 @@ func TestPread(t *testing.T) {
 		{"offset + count overflows", SYS_pread64, cat, buf, 4, 1<<63 - 2, 0, errno.EINVAL, ""},
 		{"null read", SYS_pread64, null, buf, 4, 7, 0, nil, ""},
 		{"null write", SYS_pwrite64, null, buf, 40, 7, 40, nil, ""},
+		{"null write never reads the buffer", SYS_pwrite64, null, end + 4096, 40, 7, 40, nil, ""},
+		{"null write, buffer outside user space", SYS_pwrite64, null, 0xffff800000000000, 4, 0, 0, errno.EFAULT, ""},
 		{"zero read, far", SYS_pread64, zero, buf, 3, 1 << 40, 3, nil, "\x00\x00\x00"},
 		{"zero read up to a fault", SYS_pread64, zero, end - 10, 100, 0, 10, nil, ""},
 		{"directory", SYS_pread64, dir, buf, 4, 0, 0, errno.EISDIR, ""},

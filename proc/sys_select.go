@@ -215,8 +215,9 @@ func maxSelectFd(n int, in, out, ex, open fdSet) (int, error) {
 // signal with nothing ready ends the call with ERESTARTNOHAND, the sets
 // untouched.
 func (k *Kernel) coreSysSelect(t *Task, nfds int64, inp, outp, exp uint64, deadline int64) (uint64, error) {
-	if st := peekFsState(t); st != nil {
+	if st := peekFsState(t); st != nil { // woken: off the previous run's queues
 		k.pollUnqueue(t, st)
+		fsStates.Delete(t)
 	}
 	if nfds < 0 {
 		return 0, errno.EINVAL

@@ -327,6 +327,7 @@ static void pread_pwrite(void)
 	CHECK(pwrite(null, "abcd", 4, 1000) == 4, "pwrite /dev/null: all bytes");
 	struct iovec wv[2] = { { "ab", 2 }, { "cde", 3 } };
 	CHECK(pwritev(null, wv, 2, 0) == 5, "pwritev /dev/null: all bytes");
+	CHECK(pwrite(null, (void *)8, 4, 0) == 4, "pwrite /dev/null never reads the buffer");
 	memset(a, 'x', sizeof a);
 	CHECK(pread(zero, a, 8, 1 << 30) == 8 && a[0] == 0 && a[7] == 0 && a[8] == 'x', "pread /dev/zero: zeros");
 	CHECK_ERR(pwrite(zero, "x", 1, 0), EBADF, "pwrite on /dev/zero opened read-only: EBADF");

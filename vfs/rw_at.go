@@ -41,3 +41,14 @@ func (d *Dir) ReadAt(p []byte, off int64) (int, error) { return 0, errno.EISDIR 
 
 // WriteAt implements Positional (a directory is never open for writing).
 func (d *Dir) WriteAt(p []byte, off int64) (int, error) { return 0, errno.EBADF }
+
+// Discarder is a file whose writes never look at the bytes (write_null,
+// write_zero): a write to it counts them without reading user memory, so
+// an unmapped buffer is no error.
+type Discarder interface{ Discards() }
+
+// Discards implements Discarder.
+func (nullFile) Discards() {}
+
+// Discards implements Discarder.
+func (zeroFile) Discards() {}
