@@ -110,3 +110,61 @@ func FuzzSelect(f *testing.F) {
 		}
 	})
 }
+
+// FuzzImportIovec checks preadv/pwritev's reading of user iovec arrays:
+// EINVAL for a count above UIO_MAXIOV or a negative length, EFAULT for a
+// segment outside user space; otherwise lengths only shrink, so that they
+// add up to at most MAX_RW_COUNT.
+func FuzzImportIovec(f *testing.F) {
+	f.Add(uint16(2), []byte{0, 0x10, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0})
+	f.Add(uint16(1), []byte{0, 0, 0, 0, 0, 0x80, 0xff, 0xff, 1})
+	f.Add(uint16(1025), []byte{})
+	f.Fuzz(func(t *testing.T, vlen uint16, raw []byte) {
+		h := newHarness(t)
+		u := h.newTask(t)
+		n := int(vlen)
+		// At most 64 entries fit: the array ends where the scratch memory does.
+		b := make([]byte, min(n, 64)*16)
+		copy(b, raw)
+		va := u.base + scratchSize - 64*16
+		require.NoError(t, u.MM.CopyOut(va, b))
+		iov, total, err := u.importIovec(va, uint64(vlen))
+		switch {
+		case n > uioMaxIOV:
+			require.Equal(t, errno.EINVAL, err)
+			return
+		case n > 64:
+			require.Equal(t, errno.EFAULT, err, "the array runs past the scratch memory")
+			return
+		case n == 0:
+			require.NoError(t, err)
+			require.Zero(t, total)
+			return
+		}
+		neg := false
+		for i := range n {
+			neg = neg || int64(binary.LittleEndian.Uint64(b[i*16+8:])) < 0
+		}
+		if neg {
+			require.Equal(t, errno.EINVAL, err)
+			return
+		}
+		if err != nil {
+			require.Equal(t, errno.EFAULT, err)
+			return
+		}
+		var sum uint64
+		for i, v := range iov {
+			base, l := binary.LittleEndian.Uint64(b[i*16:]), binary.LittleEndian.Uint64(b[i*16+8:])
+			require.Equal(t, base, v.base)
+			require.LessOrEqual(t, v.len, l)
+			require.True(t, userAccessOK(v.base, v.len))
+			if sum+l <= maxRWCount {
+				require.Equal(t, l, v.len, "no clamping below MAX_RW_COUNT")
+			}
+			sum += v.len
+		}
+		require.Equal(t, sum, total)
+		require.LessOrEqual(t, total, uint64(maxRWCount))
+	})
+}
