@@ -169,7 +169,11 @@ func (fs *FilesStruct) Cloexec(fd int) (bool, error) {
 func (fs *FilesStruct) dup() *FilesStruct {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n := &FilesStruct{fds: append([]fdEntry(nil), fs.fds...), users: 1, owner: fs.owner}
+	fds := fs.fds
+	for len(fds) > 0 && fds[len(fds)-1].file == nil {
+		fds = fds[:len(fds)-1] // sized by the highest open fd (sane_fdtable_size)
+	}
+	n := &FilesStruct{fds: append([]fdEntry(nil), fds...), users: 1, owner: fs.owner}
 	for _, e := range n.fds {
 		if e.file != nil {
 			e.file.get()

@@ -93,6 +93,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procsys", []string{"procsys"}},
 		{"procfs", []string{"procfs"}},
 		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
+		{"iosys", []string{"iosys"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
