@@ -1,6 +1,7 @@
 // Package ipc holds pipes and FIFOs, after Linux's fs/pipe.c and
-// fs/fifo.c: a pipe_inode_info with a ring of 16 page-sized buffers (64 KiB,
-// Linux's default pipe size), reader and writer counts, and the two ends as
+// fs/fifo.c: a pipe_inode_info with a ring of page-sized buffers (16, 64 KiB,
+// Linux's default pipe size, until F_SETPIPE_SZ resizes it), reader and
+// writer counts, and the two ends as
 // fs.File values. Nothing here blocks: Read, Write and OpenFifo return
 // errno.EAGAIN when the caller must sleep on Wait() and try again, as the
 // fs.File contract says.
@@ -44,9 +45,11 @@ type pipeBuffer struct {
 // get one from NewPipeFiles; a FIFO inode keeps one and opens it with
 // OpenFifo.
 type Pipe struct {
-	mu   sync.Mutex
-	bufs [PipeDefBuffers]pipeBuffer
-	head uint // next slot to fill (monotonic; slot = head % PipeDefBuffers)
+	mu sync.Mutex
+	// bufs is the ring; its length (a power of two, PipeDefBuffers unless
+	// F_SETPIPE_SZ changed it) is the pipe's capacity in pages.
+	bufs []pipeBuffer
+	head uint // next slot to fill (monotonic; slot = head & (len(bufs)-1))
 	tail uint // next slot to read
 	// readers and writers count open ends; files counts open files and
 	// openers still waiting for a partner (a FIFO's buffer is dropped when
@@ -66,7 +69,9 @@ type Pipe struct {
 var pipeIno atomic.Uint64
 
 // NewPipe returns an empty pipe with no ends open (a FIFO's pipe).
-func NewPipe() *Pipe { return &Pipe{Ino: pipeIno.Add(1)} }
+func NewPipe() *Pipe {
+	return &Pipe{Ino: pipeIno.Add(1), bufs: make([]pipeBuffer, PipeDefBuffers)}
+}
 
 // NewPipeFiles makes an anonymous pipe and its read and write ends
 // (create_pipe_files).
@@ -78,13 +83,60 @@ func NewPipeFiles() (r, w *File) {
 }
 
 func (p *Pipe) empty() bool { return p.head == p.tail }
-func (p *Pipe) full() bool  { return p.head-p.tail >= PipeDefBuffers }
+func (p *Pipe) full() bool  { return p.head-p.tail >= uint(len(p.bufs)) }
+
+// slot is the ring slot of the monotonic index i.
+func (p *Pipe) slot(i uint) *pipeBuffer { return &p.bufs[i&uint(len(p.bufs)-1)] }
+
+// Size is the pipe's capacity in bytes (F_GETPIPE_SZ).
+func (p *Pipe) Size() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.bufs) * PageSize
+}
+
+// pipeMaxRoot bounds F_SETPIPE_SZ. Linux lets a process with
+// CAP_SYS_RESOURCE (tamix runs everything as root) go past pipe-max-size
+// (1 MiB) up to 2 GiB if the ring array can be allocated; tamix stops at
+// 256 MiB and answers ENOMEM beyond, as a failed allocation would.
+const pipeMaxRoot = 256 << 20
+
+// SetSize resizes the ring to hold size bytes, rounded up to a power of two
+// pages, at least one (pipe_set_size, round_pipe_size): EINVAL for more
+// than 2 GiB, EBUSY when the data already in the pipe would not fit. It
+// returns the new size.
+func (p *Pipe) SetSize(size uint64) (int, error) {
+	if size > 1<<31 {
+		return 0, errno.EINVAL
+	}
+	pages := uint64(1)
+	for pages*PageSize < size {
+		pages <<= 1
+	}
+	if pages*PageSize > pipeMaxRoot {
+		return 0, errno.ENOMEM
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.head - p.tail
+	if uint64(n) > pages {
+		return 0, errno.EBUSY
+	}
+	if int(pages) != len(p.bufs) {
+		ring := make([]pipeBuffer, pages)
+		for i := uint(0); i < n; i++ {
+			ring[i] = *p.slot(p.tail + i)
+		}
+		p.bufs, p.tail, p.head = ring, 0, n
+	}
+	return int(pages) * PageSize, nil
+}
 
 // unread counts the bytes in the ring (FIONREAD).
 func (p *Pipe) unread() int {
 	n := 0
 	for i := p.tail; i != p.head; i++ {
-		n += p.bufs[i%PipeDefBuffers].len
+		n += p.slot(i).len
 	}
 	return n
 }
@@ -115,7 +167,7 @@ func (p *Pipe) read(b []byte) (int, error) {
 	p.mu.Lock()
 	ret := 0
 	for !p.empty() && ret < len(b) {
-		buf := &p.bufs[p.tail%PipeDefBuffers]
+		buf := p.slot(p.tail)
 		n := copy(b[ret:], buf.page[buf.offset:buf.offset+buf.len])
 		buf.offset += n
 		buf.len -= n
@@ -153,7 +205,7 @@ func (p *Pipe) write(b []byte) (int, error) {
 	}
 	ret := 0
 	if chars := len(b) & (PageSize - 1); chars != 0 && !p.empty() {
-		buf := &p.bufs[(p.head-1)%PipeDefBuffers]
+		buf := p.slot(p.head - 1)
 		if off := buf.offset + buf.len; off+chars <= PageSize {
 			copy(buf.page[off:], b[:chars])
 			buf.len += chars
@@ -161,7 +213,7 @@ func (p *Pipe) write(b []byte) (int, error) {
 		}
 	}
 	for ret < len(b) && !p.full() {
-		buf := &p.bufs[p.head%PipeDefBuffers]
+		buf := p.slot(p.head)
 		if buf.page == nil {
 			buf.page = make([]byte, PageSize)
 		}
@@ -224,9 +276,8 @@ func (p *Pipe) putFile() {
 	p.files--
 	if p.files == 0 {
 		p.head, p.tail = 0, 0
-		for i := range p.bufs {
-			p.bufs[i] = pipeBuffer{}
-		}
+		// The next open gets a new pipe_inode_info: default size, empty.
+		p.bufs = make([]pipeBuffer, PipeDefBuffers)
 	}
 }
 

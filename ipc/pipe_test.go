@@ -271,3 +271,68 @@ func TestPipeInoUnique(t *testing.T) {
 	b, _ := NewPipeFiles()
 	assert.NotEqual(t, a.Pipe().Ino, b.Pipe().Ino)
 }
+
+func TestSetSize(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size uint64
+		want int
+		err  error
+	}{
+		{"zero is one page", 0, PageSize, nil},
+		{"one byte rounds up to a page", 1, PageSize, nil},
+		{"a page", PageSize, PageSize, nil},
+		{"rounds up to a power of two pages", 5 * PageSize, 8 * PageSize, nil},
+		{"1 MiB", 1 << 20, 1 << 20, nil},
+		{"over 2 GiB", 1<<31 + 1, 0, errno.EINVAL},
+		{"too big for tamix", 1 << 30, 0, errno.ENOMEM},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewPipe()
+			got, err := p.SetSize(tc.size)
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+				assert.Equal(t, PipeSize, p.Size(), "size unchanged")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.want, p.Size())
+		})
+	}
+}
+
+func TestSetSizeKeepsDataAndRefusesToShrinkBelowIt(t *testing.T) {
+	r, w := NewPipeFiles()
+	p := r.Pipe()
+	// Fill 5 slots with distinct pages, read one: 4 in use, tail moved.
+	for i := 0; i < 5; i++ {
+		n, err := w.Write(bytes.Repeat([]byte{byte('a' + i)}, PageSize))
+		require.NoError(t, err)
+		require.Equal(t, PageSize, n)
+	}
+	buf := make([]byte, PageSize)
+	_, err := r.Read(buf)
+	require.NoError(t, err)
+	_, err = p.SetSize(2 * PageSize)
+	require.ErrorIs(t, err, errno.EBUSY, "4 pages of data do not fit in 2")
+	got, err := p.SetSize(4 * PageSize)
+	require.NoError(t, err)
+	assert.Equal(t, 4*PageSize, got)
+	_, err = w.Write([]byte("x"))
+	assert.ErrorIs(t, err, errno.EAGAIN, "exactly full now")
+	for i := 1; i < 5; i++ {
+		n, err := r.Read(buf)
+		require.NoError(t, err)
+		assert.Equal(t, bytes.Repeat([]byte{byte('a' + i)}, PageSize), buf[:n])
+	}
+	got, err = p.SetSize(64 * PageSize)
+	require.NoError(t, err)
+	assert.Equal(t, 64*PageSize, got)
+	for i := 0; i < 64; i++ {
+		_, err := w.Write(bytes.Repeat([]byte{'z'}, PageSize))
+		require.NoError(t, err, "page %d", i)
+	}
+	_, err = w.Write([]byte("x"))
+	assert.ErrorIs(t, err, errno.EAGAIN)
+}

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"encoding/binary"
 	"path"
 	"strings"
 
@@ -37,42 +38,68 @@ func (k *Kernel) lookupImage(p string) ([]byte, string, error) {
 // the image mapped lazily, the initial stack, caught signals reset to
 // SIG_DFL, close-on-exec descriptors closed. On error t is left untouched.
 func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
-	image, p, err := k.lookupImage(filename)
+	img, err := k.prepareExec(t, filename, argv, envp)
 	if err != nil {
 		return err
+	}
+	k.commitExec(t, img)
+	return nil
+}
+
+// execImage is a program loaded into a new address space but not yet
+// installed (what Linux's linux_binprm holds up to the point of no return).
+type execImage struct {
+	mm        *mm.MM
+	entry, sp uint64
+	path      string
+}
+
+// prepareExec finds, checks and loads the program: every error of execve
+// comes from here, before the caller's process is touched.
+func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*execImage, error) {
+	image, p, err := k.lookupImage(filename)
+	if err != nil {
+		return nil, err
 	}
 	img, err := binfmt.Parse(image)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := binfmt.CheckArgs(filename, argv, envp); err != nil {
-		return err
+		return nil, err
 	}
 	newMM, err := mm.NewMM(k.Frames, k.KernelRoot, k.TLB)
 	if err != nil {
-		return errno.ENOMEM
+		return nil, errno.ENOMEM
 	}
 	var random [16]byte
 	k.Random(random[:])
 	aux := img.AuxInfo(filename)
 	aux.HWCap = k.HWCap
-	entry, sp, err := binfmt.LoadElfBinary(newMM, image, argv, envp, aux, random)
+	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur}
+	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()
-		return err
+		return nil, err
 	}
+	setArgEnv(newMM, sp, argv, envp)
+	setCodeData(newMM, img)
+	return &execImage{mm: newMM, entry: entry, sp: sp, path: p}, nil
+}
 
-	// The point of no return (begin_new_exec).
+// commitExec installs img in t: the point of no return (begin_new_exec).
+func (k *Kernel) commitExec(t *Task, img *execImage) {
 	old := t.MM
-	t.MM, t.ActiveMM = newMM, newMM
+	t.MM, t.ActiveMM = img.mm, img.mm
 	if old != nil {
 		k.mmput(old)
 	}
-	t.SetComm(path.Base(p))
+	t.SetComm(path.Base(img.path))
 	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
+	t.Signal.dumpable.Store(SUID_DUMP_USER) // set_dumpable in begin_new_exec
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
-	t.Regs = arch.TrapFrame{RIP: entry, RSP: sp, CS: arch.UserCS, SS: arch.UserSS}
+	t.Regs = arch.TrapFrame{RIP: img.entry, RSP: img.sp, CS: arch.UserCS, SS: arch.UserSS}
 	t.Regs.SetUserFlags(0)
 	arch.InitFPU(&t.Regs)
 	t.pending = false
@@ -80,7 +107,53 @@ func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
 		close(t.vforkDone)
 		t.vforkDone = nil
 	}
-	return nil
+}
+
+// setArgEnv records where the argument and environment strings lie
+// (mm->arg_start..arg_end, env_start..env_end, as create_elf_tables sets
+// them): they start at argv[0], the word after argc at the initial sp, one
+// string after the other. /proc/PID/cmdline and environ read them there.
+func setArgEnv(m *mm.MM, sp uint64, argv, envp []string) {
+	var b [8]byte
+	if m.CopyIn(b[:], sp+8) != nil {
+		return
+	}
+	if len(argv) == 0 {
+		argv = []string{""}
+	}
+	p := binary.LittleEndian.Uint64(b[:])
+	m.ArgStart = p
+	for _, a := range argv {
+		p += uint64(len(a)) + 1
+	}
+	m.ArgEnd, m.EnvStart = p, p
+	for _, e := range envp {
+		p += uint64(len(e)) + 1
+	}
+	m.EnvEnd = p
+}
+
+// setCodeData sets start_code..end_code and start_data..end_data from the
+// segments as load_elf_binary does: the code is what executable segments
+// hold of the file, the data ends with the last file byte of any segment.
+func setCodeData(m *mm.MM, img *binfmt.Image) {
+	startCode, endCode, startData, endData := ^uint64(0), uint64(0), uint64(0), uint64(0)
+	for _, s := range img.Segments {
+		exec := s.Prot&binfmt.ProtExec != 0
+		if exec && s.Vaddr < startCode {
+			startCode = s.Vaddr
+		}
+		startData = max(startData, s.Vaddr)
+		end := s.Vaddr + s.Filesz
+		if exec {
+			endCode = max(endCode, end)
+		}
+		endData = max(endData, end)
+	}
+	if startCode == ^uint64(0) {
+		startCode = 0
+	}
+	m.StartCode, m.EndCode, m.StartData, m.EndData = startCode, endCode, startData, endData
 }
 
 // flushSignalHandlers resets caught signals to SIG_DFL; ignored ones stay

@@ -150,7 +150,7 @@ func (k *Kernel) futexWait(t *Task, uaddr uint64, val uint32, timeout uint64, bi
 	t.SetState(TASK_INTERRUPTIBLE)
 	futexes.mu.Unlock()
 	if rb.armed {
-		k.addTimer(rb.deadline, t)
+		k.timers.add(rb.deadline, t)
 	}
 	return 0, errBlock
 }

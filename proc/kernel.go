@@ -41,10 +41,6 @@ type Kernel struct {
 	// DropMM makes every CPU stop using m's page table (it is about to be
 	// freed); nil when no CPU can have it loaded (tests).
 	DropMM func(m *mm.MM)
-	// ArmTimer asks for a call to RunTimers at about when (CLOCK_MONOTONIC
-	// ns), earlier than the next tick: the machine's one-shot timer (the
-	// clock event device behind hrtimers). nil: timers run on ticks only.
-	ArmTimer func(when int64)
 
 	// tasklistLock guards the process tree and the PID table.
 	tasklistLock sync.Mutex
@@ -63,6 +59,8 @@ type Kernel struct {
 
 	// Stats.
 	Forks atomic.Uint64
+	// CPUStat is each CPU's time by kind (/proc/stat).
+	CPUStat []CPUTimes
 	// Trace logs every system call (the shell's strace command).
 	Trace atomic.Bool
 }
@@ -93,7 +91,6 @@ func NewKernel(c Config) *Kernel {
 		Frames: c.Frames, KernelRoot: c.KernelRoot, TLB: c.TLB, NCPU: c.NCPU,
 		Clock: c.Clock, Wall: c.Wall, Random: c.Random, Console: c.Console,
 		Images: c.Images, VFS: c.VFS, HWCap: c.HWCap, Resched: c.Resched, Log: c.Log, DropMM: c.DropMM,
-		ArmTimer:   c.ArmTimer,
 		MaxThreads: defaultMaxThreads(c.Frames),
 	}
 	if k.Log == nil {
@@ -102,7 +99,9 @@ func NewKernel(c Config) *Kernel {
 	if k.Resched == nil {
 		k.Resched = func(int) {}
 	}
+	k.timers.arm = c.ArmTimer
 	k.pids.init()
+	k.CPUStat = make([]CPUTimes, c.NCPU)
 	k.Sched = sched.New(c.NCPU, c.Clock)
 	// Wake-up preemption of a task on another CPU needs an IPI there.
 	k.Sched.SendReschedIPI = k.Resched
@@ -112,6 +111,7 @@ func NewKernel(c Config) *Kernel {
 		k.IdleTasks = append(k.IdleTasks, idle)
 	}
 	k.InitTask = k.IdleTasks[0]
+	k.setInitRlimits()
 	return k
 }
 

@@ -252,9 +252,19 @@ type SignalStruct struct {
 	NotifyCont bool
 	NrThreads  int
 	Live       int
+	// execWaiter is a thread in execve waiting for the others to exit
+	// (signal->group_exec_task), under tasklistLock.
+	execWaiter *Task
 	// Resource usage of reaped children (cutime, cstime, cmin_flt…).
 	CUtime, CStime   int64
 	CMinFlt, CMajFlt uint64
+	// CPU time of the group's threads that have exited (signal->utime,
+	// stime): with the live threads' it makes the process's times.
+	Utime, Stime int64
+	// The interval timers (real_timer, it_real_incr, it[]).
+	it itimers
+
+	procsysSignal // rlimits, subreaper, dumpable (procsys.go)
 }
 
 func newSignalStruct() *SignalStruct { return &SignalStruct{NrThreads: 1, Live: 1} }
@@ -285,9 +295,10 @@ func defaultAction(sig int) sigDefault {
 }
 
 // sigIgnored reports whether sending sig to t would be discarded
-// (sig_ignored: ignored explicitly, or by default and not blocked).
+// (sig_ignored: ignored explicitly, or by default and not blocked — nor
+// waited for by rt_sigtimedwait, whose real mask is realBlocked).
 func sigIgnored(t *Task, sig int) bool {
-	if t.Blocked.Has(sig) {
+	if t.Blocked.Has(sig) || t.realBlocked.Has(sig) {
 		return false
 	}
 	h := t.Sighand.Action[sig-1].Handler

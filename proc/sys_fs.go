@@ -216,7 +216,7 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 		if err != nil {
 			return 0, err
 		}
-		if ino, err = v.Open(base, path, flags, mode&0o7777&^k.umask(t)); err != nil {
+		if ino, err = v.As(t).Open(base, path, flags, mode&0o7777&^k.umask(t)); err != nil {
 			return 0, err
 		}
 		st = fsState(t)
@@ -260,7 +260,7 @@ func (k *Kernel) doMknodat(t *Task, dfd int, pathVA uint64, mode, dev uint32) (u
 	if err != nil {
 		return 0, err
 	}
-	_, err = v.Mknod(base, path, mode&vfs.S_IFMT|mode&0o7777&^k.umask(t), uint64(dev))
+	_, err = v.As(t).Mknod(base, path, mode&vfs.S_IFMT|mode&0o7777&^k.umask(t), uint64(dev))
 	return 0, err
 }
 
@@ -274,9 +274,9 @@ func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64,
 		return 0, err
 	}
 	if flags&AT_REMOVEDIR == 0 {
-		return 0, v.Unlink(base, path)
+		return 0, v.As(t).Unlink(base, path)
 	}
-	return 0, v.Rmdir(base, path)
+	return 0, v.As(t).Rmdir(base, path)
 }
 
 // statOpenFile is vfs_fstat for an open file. A file the namespace does
@@ -341,11 +341,7 @@ func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uin
 		if err != nil {
 			return 0, err
 		}
-		lookup := v.Lookup
-		if flags&AT_SYMLINK_NOFOLLOW != 0 {
-			lookup = v.LookupNoFollow
-		}
-		ino, err := lookup(base, path)
+		ino, err := v.LookupAs(t, base, path, flags&AT_SYMLINK_NOFOLLOW != 0)
 		if err != nil {
 			return 0, err
 		}
@@ -378,7 +374,7 @@ func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags
 	if path == "" {
 		path = "."
 	}
-	return 0, v.AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
+	return 0, v.As(t).AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
 }
 
 // sysGetcwd copies the working directory's path: its length with the NUL,
@@ -419,7 +415,7 @@ func sysChdir(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	d, err := v.Lookup(k.cwd(t), path)
+	d, err := v.LookupAs(t, k.cwd(t), path, false)
 	if err != nil {
 		return 0, err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"tamix/errno"
 	"tamix/fs"
+	"tamix/ipc"
 	"tamix/vfs"
 )
 
@@ -401,6 +402,8 @@ const (
 	F_GETFL         = 3
 	F_SETFL         = 4
 	F_DUPFD_CLOEXEC = 1030
+	F_SETPIPE_SZ    = 1031
+	F_GETPIPE_SZ    = 1032
 	FD_CLOEXEC      = 1
 )
 
@@ -414,7 +417,7 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	switch a[1] {
 	case F_DUPFD, F_DUPFD_CLOEXEC:
 		min := int(int32(a[2]))
-		if min < 0 || min >= NrOpenDefault {
+		if min < 0 || min >= t.Signal.nofile() { // RLIMIT_NOFILE
 			return 0, errno.EINVAL
 		}
 		of.get()
@@ -443,6 +446,17 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		of.Flags = of.Flags&^settable | int(a[2])&settable
 		of.mu.Unlock()
 		return 0, nil
+	case F_GETPIPE_SZ, F_SETPIPE_SZ:
+		// pipe_fcntl: pipes and FIFOs only.
+		pf, ok := of.File.(*ipc.File)
+		if !ok {
+			return 0, errno.EBADF
+		}
+		if a[1] == F_GETPIPE_SZ {
+			return uint64(pf.Pipe().Size()), nil
+		}
+		size, err := pf.Pipe().SetSize(uint64(uint32(a[2])))
+		return uint64(size), err
 	}
 	return 0, errno.EINVAL
 }

@@ -63,62 +63,79 @@ func (k *Kernel) vforkSleep(t *Task) error {
 }
 
 func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	filename, err := t.copyInString(a[0], 4096)
-	if err != nil {
-		return 0, err
+	if t.execImg == nil {
+		filename, err := t.copyInString(a[0], 4096)
+		if err != nil {
+			return 0, err
+		}
+		argv, err := t.copyInStrings(a[1])
+		if err != nil {
+			return 0, err
+		}
+		envp, err := t.copyInStrings(a[2])
+		if err != nil {
+			return 0, err
+		}
+		img, err := k.prepareExec(t, filename, argv, envp)
+		if err != nil {
+			return 0, err // the other threads live on
+		}
+		t.execImg = img
+		k.killOtherThreads(t)
 	}
-	argv, err := t.copyInStrings(a[1])
-	if err != nil {
-		return 0, err
+	if !k.deThread(t) {
+		return 0, errBlock // woken as each other thread exits
 	}
-	envp, err := t.copyInStrings(a[2])
-	if err != nil {
-		return 0, err
-	}
-	if len(k.threadsOf(t)) > 1 {
-		k.killOtherThreads(t) // de_thread
-	}
-	if err := k.Execve(t, filename, argv, envp); err != nil {
-		return 0, err
-	}
+	img := t.execImg
+	t.execImg = nil
+	k.commitExec(t, img)
 	return 0, errJustReturn
 }
 
 func sysWait4(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	pid, options := int(int32(a[0])), int(a[2])
-	if options&^(WNOHANG|WUNTRACED|WCONTINUED|WNOWAIT|WALL|WCLONE|0x20000000) != 0 {
+	pid, options := int(int32(a[0])), int(uint32(a[2]))
+	// kernel_wait4: WNOWAIT and WEXITED are waitid's only.
+	if options&^(WNOHANG|WUNTRACED|WCONTINUED|WNOTHREAD|WALL|WCLONE) != 0 {
 		return 0, errno.EINVAL
 	}
 	if pid == -(1 << 31) {
 		return 0, errno.ESRCH
 	}
-	k.prepareToWait(t, &t.GroupLeader.WaitChldExit)
-	res, ok, err := k.doWait(t.GroupLeader, pid, options)
-	if err != nil || ok || options&WNOHANG != 0 {
-		k.finishWait(t, &t.GroupLeader.WaitChldExit)
-		if err != nil {
+	res, ok, err := k.waitOrSleep(t, waitSelOf(t, pid), options|WEXITED)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if a[1] != 0 {
+		if err := t.putInt32(a[1], int32(res.Status)); err != nil {
 			return 0, err
 		}
-		if !ok {
-			return 0, nil
+	}
+	if a[3] != 0 {
+		if err := t.copyOut(a[3], encodeRusage(res.Utime, res.Stime, res.MinFlt, res.MajFlt, 0, 0)); err != nil {
+			return 0, err
 		}
-		if a[1] != 0 {
-			if err := t.putInt32(a[1], int32(res.Status)); err != nil {
-				return 0, err
-			}
-		}
-		if a[3] != 0 {
-			if err := t.copyOut(a[3], encodeRusage(res.Utime, res.Stime, res.MinFlt, res.MajFlt, 0, 0)); err != nil {
-				return 0, err
-			}
-		}
-		return uint64(res.PID), nil
+	}
+	return uint64(res.PID), nil
+}
+
+// waitOrSleep is do_wait's loop for wait4 and waitid: it reports a child
+// (ok), or nothing with WNOHANG, or puts t to sleep on its process's
+// wait_chldexit queue (errBlock) until a child changes state or a signal
+// comes (ERESTARTSYS).
+func (k *Kernel) waitOrSleep(t *Task, sel waitSel, options int) (WaitResult, bool, error) {
+	q := &t.GroupLeader.WaitChldExit
+	q.Remove(&t.waiter) // still queued if a signal, not a child, woke us
+	k.prepareToWait(t, q)
+	res, ok, err := k.doWaitSel(t, sel, options)
+	if err != nil || ok || options&WNOHANG != 0 {
+		k.finishWait(t, q)
+		return res, ok, err
 	}
 	if k.signalPending(t) {
-		k.finishWait(t, &t.GroupLeader.WaitChldExit)
-		return 0, errno.ERESTARTSYS
+		k.finishWait(t, q)
+		return res, false, errno.ERESTARTSYS
 	}
-	return 0, errBlock
+	return res, false, errBlock
 }
 
 // getrusage who.
@@ -147,10 +164,9 @@ func sysGetrusage(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	var b []byte
 	switch int(int32(a[0])) {
 	case RUSAGE_SELF:
-		var ut, st int64
+		ut, st := k.groupCPUTime(t)
 		var mi, ma, nv, ni uint64
 		for _, th := range k.threadsOf(t) {
-			ut, st = ut+th.Utime, st+th.Stime
 			mi, ma = mi+th.MinFlt, ma+th.MajFlt
 			nv, ni = nv+th.Nvcsw, ni+th.Nivcsw
 		}
@@ -185,10 +201,13 @@ func (k *Kernel) DoGroupExit(t *Task, code int) {
 	k.DoExit(t, code)
 }
 
-// killOtherThreads ends every other thread before exec (de_thread). They
-// die on their way back to user mode; exec does not wait for them, which
-// differs from Linux when another thread is inside a long system call.
+// killOtherThreads starts de_thread: every other thread of t's group is
+// killed (it dies on its way back to user mode, or is woken from its sleep
+// to do so), and t is named the thread that waits for them.
 func (k *Kernel) killOtherThreads(t *Task) {
+	k.tasklistLock.Lock()
+	t.Signal.execWaiter = t
+	k.tasklistLock.Unlock()
 	for _, th := range k.threadsOf(t) {
 		if th != t {
 			th.Sighand.mu.Lock()
@@ -198,6 +217,44 @@ func (k *Kernel) killOtherThreads(t *Task) {
 			k.signalWake(th)
 		}
 	}
+}
+
+// deThread finishes de_thread once every other thread of t's group has
+// exited; until then it reports false with t asleep, and exitNotify wakes
+// it as each one goes. A thread other than the leader then takes over the
+// leader's PID and place in the process tree, and the old leader (a
+// zombie nobody was told of) is released, as exchange_tids and
+// release_task do.
+func (k *Kernel) deThread(t *Task) bool {
+	t.SetState(TASK_UNINTERRUPTIBLE)
+	k.tasklistLock.Lock()
+	for _, p := range k.pids.tasks {
+		if p != t && p.TGID == t.TGID && p.ExitState == 0 {
+			k.tasklistLock.Unlock()
+			return false
+		}
+	}
+	t.Signal.execWaiter = nil
+	var old *Task
+	if !t.ThreadGroupLeader() {
+		old = t.GroupLeader
+		k.pids.tasks[old.PID], k.pids.tasks[t.PID] = t, old
+		t.PID, old.PID = old.PID, t.PID
+		t.GroupLeader, old.GroupLeader = t, t
+		t.realParent.Store(old.RealParent())
+		t.Parent = old.Parent
+		t.ExitSignal, old.ExitSignal = old.ExitSignal, -1
+		t.StartTime = old.StartTime
+		old.ExitState = EXIT_DEAD
+	}
+	k.tasklistLock.Unlock()
+	t.piLock.Lock()
+	t.SetState(TASK_RUNNING)
+	t.piLock.Unlock()
+	if old != nil {
+		k.releaseTask(old)
+	}
+	return true
 }
 
 func fpuImage(tf *arch.TrapFrame) []byte { return append([]byte(nil), tf.FXSAVE()...) }

@@ -300,7 +300,7 @@ func (k *Kernel) notifyParentJobctl(t *Task, code int32, sig int) {
 	if act.Flags&SA_NOCLDSTOP == 0 && parent.MM != nil {
 		k.SendSignalInfo(parent, SigInfo{Signo: SIGCHLD, Code: code, PID: int32(leader.TGID), Status: int32(sig)}, true)
 	}
-	parent.WaitChldExit.WakeAll()
+	parent.GroupLeader.WaitChldExit.WakeAll()
 }
 
 // threadsOf returns the live threads of t's group.
@@ -356,26 +356,14 @@ func (k *Kernel) signalPending(t *Task) bool {
 
 // dequeueSignal takes the lowest-numbered deliverable signal (synchronous
 // faults first, like Linux's SYNCHRONOUS_MASK).
+//
+// A SIGALRM taken from the process's shared queue re-arms a periodic
+// ITIMER_REAL (dequeue_signal → posixtimer_rearm_itimer).
 func (k *Kernel) dequeueSignal(t *Task) (SigInfo, bool) {
 	t.Sighand.mu.Lock()
-	defer t.Sighand.mu.Unlock()
-	const synchronous = SigSet(1<<(SIGSEGV-1) | 1<<(SIGBUS-1) | 1<<(SIGILL-1) | 1<<(SIGTRAP-1) | 1<<(SIGFPE-1) | 1<<(SIGSYS-1))
-	for _, p := range []*SigPending{&t.Pending, &t.Signal.SharedPending} {
-		ready := p.Set &^ t.Blocked
-		if ready == 0 {
-			continue
-		}
-		if ready&synchronous != 0 {
-			ready &= synchronous
-		}
-		sig := 1
-		for ready&1 == 0 {
-			ready >>= 1
-			sig++
-		}
-		return p.take(sig), true
-	}
-	return SigInfo{}, false
+	set := ^t.Blocked
+	t.Sighand.mu.Unlock()
+	return k.dequeueSignalFrom(t, set)
 }
 
 // DoSignal delivers pending signals before t returns to user mode

@@ -44,15 +44,12 @@ func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return k.Clock(), nil
 	case CLOCK_PROCESS_CPUTIME_ID:
-		// utime + stime as the tick samples them: each tick is charged to
-		// exactly one task. (Linux reads sum_exec_runtime here; tamix's
+		// utime + stime of the live and the exited threads, as the tick
+		// samples them: each tick is charged to exactly one task. (Linux reads sum_exec_runtime here; tamix's
 		// disagreed with the ticks once next to a throttled RT task — see
 		// the issue notes — so the clocks use the sampled times.)
-		var ns int64
-		for _, th := range k.threadsOf(t) {
-			ns += th.Utime + th.Stime
-		}
-		return ns, nil
+		ut, st := k.groupCPUTime(t)
+		return ut + st, nil
 	case CLOCK_THREAD_CPUTIME_ID:
 		return t.Utime + t.Stime, nil
 	}
@@ -150,6 +147,6 @@ func (k *Kernel) nanosleep(t *Task, clock uint64, flags uint64, req, rem uint64)
 		return 0, errno.EINTR
 	}
 	t.SetState(TASK_INTERRUPTIBLE)
-	k.addTimer(rb.deadline, t)
+	k.timers.add(rb.deadline, t)
 	return 0, errBlock
 }

@@ -111,7 +111,7 @@ func sysTruncate(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	ino, err := v.Lookup(base, path)
+	ino, err := v.As(t).Lookup(base, path)
 	if err != nil {
 		return 0, err
 	}
@@ -149,7 +149,7 @@ func (k *Kernel) doMkdirat(t *Task, dfd int, pathVA uint64, mode uint16) (uint64
 	if err != nil {
 		return 0, err
 	}
-	return 0, v.Mkdir(base, path, uint32(mode)&0o1777&^k.umask(t))
+	return 0, v.As(t).Mkdir(base, path, uint32(mode)&0o1777&^k.umask(t))
 }
 
 // doRenameat2 is do_renameat2: bad flags first, then both paths.
@@ -178,7 +178,7 @@ func (k *Kernel) doRenameat2(t *Task, olddfd int, oldVA uint64, newdfd int, newV
 	if err != nil {
 		return 0, err
 	}
-	return 0, v.Rename(oldBase, oldPath, newBase, newPath, flags)
+	return 0, v.As(t).Rename(oldBase, oldPath, newBase, newPath, flags)
 }
 
 // doLinkat is do_linkat: flags other than AT_SYMLINK_FOLLOW and
@@ -213,9 +213,9 @@ func (k *Kernel) doLinkat(t *Task, olddfd int, oldVA uint64, newdfd int, newVA u
 		return 0, err
 	}
 	if ino != nil {
-		return 0, v.LinkInode(ino, newBase, newPath)
+		return 0, v.As(t).LinkInode(ino, newBase, newPath)
 	}
-	return 0, v.Link(oldBase, oldPath, flags&AT_SYMLINK_FOLLOW != 0, newBase, newPath)
+	return 0, v.As(t).Link(oldBase, oldPath, flags&AT_SYMLINK_FOLLOW != 0, newBase, newPath)
 }
 
 // fdInode is the inode of what fd names for the AT_EMPTY_PATH calls: the
@@ -252,7 +252,7 @@ func (k *Kernel) doSymlinkat(t *Task, targetVA uint64, newdfd int, newVA uint64)
 	if err != nil {
 		return 0, err
 	}
-	return 0, v.Symlink(target, base, path)
+	return 0, v.As(t).Symlink(target, base, path)
 }
 
 // doReadlinkat is do_readlinkat: EINVAL for a size <= 0 or a path that is
@@ -282,7 +282,7 @@ func (k *Kernel) doReadlinkat(t *Task, dfd int, pathVA, buf uint64, bufsiz int32
 	if err != nil {
 		return 0, err
 	}
-	target, err := v.Readlink(base, path)
+	target, err := v.As(t).Readlink(base, path)
 	if err != nil {
 		return 0, err
 	}
@@ -321,9 +321,9 @@ func (k *Kernel) doFchmodat(t *Task, dfd int, pathVA uint64, mode uint16, flags 
 		if err != nil {
 			return 0, err
 		}
-		lookup := v.Lookup
+		lookup := v.As(t).Lookup
 		if flags&AT_SYMLINK_NOFOLLOW != 0 {
-			lookup = v.LookupNoFollow
+			lookup = v.As(t).LookupNoFollow
 		}
 		if ino, err = lookup(base, path); err != nil {
 			return 0, err
@@ -344,4 +344,38 @@ func sysFchmod(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return 0, err
 	}
 	return 0, v.Chmod(ino, uint32(uint16(a[1])))
+}
+
+// positionalAppend is what pwrite and pwritev write through on an O_APPEND
+// regular file: Linux appends there whatever the offset (a documented
+// departure from POSIX), in one piece, and leaves the file position. nil
+// for any other transfer; otherwise the caller unlocks a.f's appends.
+func positionalAppend(of *OpenFile, p vfs.Positional, write bool) *appendAt {
+	f, ok := p.(*vfs.RegFile)
+	if !write || !ok || !of.appending() {
+		return nil
+	}
+	f.LockAppend()
+	return &appendAt{f: f}
+}
+
+// appendAt sends a positional write's first chunk to the end of the file
+// and the next ones after it.
+type appendAt struct {
+	f     *vfs.RegFile
+	delta int64 // where the write goes minus the offset asked for
+	begun bool
+}
+
+func (a *appendAt) ReadAt(p []byte, off int64) (int, error) { return a.f.ReadAt(p, off) }
+
+func (a *appendAt) WriteAt(p []byte, off int64) (int, error) {
+	if a.begun {
+		return a.f.WriteAt(p, off+a.delta)
+	}
+	n, at, err := a.f.AppendAt(p)
+	if n > 0 {
+		a.begun, a.delta = true, at-off
+	}
+	return n, err
 }

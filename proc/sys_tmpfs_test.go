@@ -12,7 +12,7 @@ import (
 	"tamix/vfs"
 )
 
-func (u *utask) open(t *testing.T, path string, flags int, mode uint64) uint64 {
+func (u *utask) openMode(t *testing.T, path string, flags int, mode uint64) uint64 {
 	t.Helper()
 	fd, err := u.call(SYS_open, u.str(path), uint64(flags), mode)
 	require.NoError(t, err, path)
@@ -37,7 +37,7 @@ func (u *utask) lseek(t *testing.T, fd uint64, off int64, whence int) uint64 {
 func TestTmpfsFileSyscalls(t *testing.T) {
 	h := newHarness(t)
 	u := h.newTask(t)
-	fd := u.open(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT|fs.O_EXCL, 0o777)
+	fd := u.openMode(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT|fs.O_EXCL, 0o777)
 	st := u.fstat(t, fd)
 	assert.Equal(t, uint32(vfs.S_IFREG|0o755), st.Mode, "umask 022")
 	assert.Equal(t, uint64(1), st.Nlink)
@@ -96,8 +96,8 @@ func TestTmpfsFileSyscalls(t *testing.T) {
 
 	// O_APPEND: two open files, each appending; F_SETFL switches it.
 	require.NoError(t, err)
-	a := u.open(t, "/tmp/log", fs.O_WRONLY|fs.O_CREAT|fs.O_APPEND, 0o644)
-	b := c.open(t, "/tmp/log", fs.O_WRONLY|fs.O_APPEND, 0)
+	a := u.openMode(t, "/tmp/log", fs.O_WRONLY|fs.O_CREAT|fs.O_APPEND, 0o644)
+	b := c.openMode(t, "/tmp/log", fs.O_WRONLY|fs.O_APPEND, 0)
 	for i := 0; i < 3; i++ {
 		_, err = u.call(SYS_write, a, u.bytes([]byte("AA")), 2)
 		require.NoError(t, err)
@@ -114,12 +114,12 @@ func TestTmpfsFileSyscalls(t *testing.T) {
 	require.NoError(t, err)
 	_, err = u.call(SYS_write, a, u.bytes([]byte("Z")), 1)
 	require.NoError(t, err)
-	rd := u.open(t, "/tmp/log", fs.O_RDONLY, 0)
+	rd := u.openMode(t, "/tmp/log", fs.O_RDONLY, 0)
 	n, _ = u.call(SYS_read, rd, buf, 64)
 	assert.Equal(t, "XAbbbAAbbbAAbbbZ", string(u.read(buf, int(n))))
 
 	// O_TRUNC, then O_CREAT|O_DIRECTORY.
-	u.open(t, "/tmp/log", fs.O_WRONLY|fs.O_TRUNC, 0)
+	u.openMode(t, "/tmp/log", fs.O_WRONLY|fs.O_TRUNC, 0)
 	assert.Zero(t, u.fstat(t, rd).Size)
 	_, err = u.call(SYS_open, u.str("/tmp/log"), fs.O_RDONLY|fs.O_CREAT|fs.O_DIRECTORY, 0)
 	assert.Equal(t, errno.EINVAL, err)
@@ -130,10 +130,10 @@ func TestTmpfsFileSyscalls(t *testing.T) {
 func TestTruncateFsync(t *testing.T) {
 	h := newHarness(t)
 	u := h.newTask(t)
-	fd := u.open(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT, 0o644)
-	ro := u.open(t, "/tmp/f", fs.O_RDONLY, 0)
-	dir := u.open(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0)
-	null := u.open(t, "/dev/null", fs.O_RDWR, 0)
+	fd := u.openMode(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT, 0o644)
+	ro := u.openMode(t, "/tmp/f", fs.O_RDONLY, 0)
+	dir := u.openMode(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0)
+	null := u.openMode(t, "/dev/null", fs.O_RDWR, 0)
 	r, _ := u.mkpipe(t, 0)
 	neg := uint64(1) << 63
 	tests := []struct {
@@ -174,7 +174,7 @@ func TestTruncateFsync(t *testing.T) {
 func TestUnlinkOpenFileFrames(t *testing.T) {
 	h := newHarness(t)
 	u := h.newTask(t)
-	fd := u.open(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT, 0o644)
+	fd := u.openMode(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT, 0o644)
 	c := h.fork(t, u.Task)
 	data, path := u.bytes(make([]byte, 3*4096)), u.str("/tmp/f")
 	u.fstat(t, fd) // touches the stat buffer's page
@@ -199,10 +199,10 @@ func TestNamespaceSyscalls(t *testing.T) {
 	h := newHarness(t)
 	u := h.newTask(t)
 	for _, p := range []string{"/tmp/f", "/tmp/g"} {
-		u.open(t, p, fs.O_WRONLY|fs.O_CREAT, 0o644)
+		u.openMode(t, p, fs.O_WRONLY|fs.O_CREAT, 0o644)
 	}
-	tmp := u.open(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0)
-	f := u.open(t, "/tmp/f", fs.O_RDONLY, 0)
+	tmp := u.openMode(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0)
+	f := u.openMode(t, "/tmp/f", fs.O_RDONLY, 0)
 	r, _ := u.mkpipe(t, 0)
 	tests := []struct {
 		name string
@@ -304,7 +304,7 @@ func TestNamespaceSyscalls(t *testing.T) {
 	}
 
 	// getdents64 lists what was made.
-	d := u.open(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0)
+	d := u.openMode(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0)
 	dbuf := u.alloc(4096)
 	n, err := u.call(SYS_getdents64, d, dbuf, 4096)
 	require.NoError(t, err)
@@ -329,7 +329,7 @@ func TestNamespaceSyscalls(t *testing.T) {
 func TestTmpfileSyscalls(t *testing.T) {
 	h := newHarness(t)
 	u := h.newTask(t)
-	fd := u.open(t, "/tmp", vfs.O_TMPFILE|fs.O_RDWR, 0o666)
+	fd := u.openMode(t, "/tmp", vfs.O_TMPFILE|fs.O_RDWR, 0o666)
 	st := u.fstat(t, fd)
 	assert.Equal(t, uint32(vfs.S_IFREG|0o644), st.Mode)
 	assert.Zero(t, st.Nlink)
@@ -355,7 +355,7 @@ func TestUmask(t *testing.T) {
 	old, err := u.call(SYS_umask, 0)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(0o022), old, "the default")
-	u.open(t, "/tmp/a", fs.O_WRONLY|fs.O_CREAT, 0o666)
+	u.openMode(t, "/tmp/a", fs.O_WRONLY|fs.O_CREAT, 0o666)
 	assert.Equal(t, uint32(0o666), mode(u, "/tmp/a"))
 	old, _ = u.call(SYS_umask, 0o7077) // only the permission bits count
 	assert.Zero(t, old)
@@ -371,10 +371,48 @@ func TestUmask(t *testing.T) {
 	assert.Equal(t, uint64(0o077), old, "a child inherits the umask")
 	old, _ = u.call(SYS_umask, 0o022)
 	assert.Equal(t, uint64(0o077), old, "the child's change is its own")
-	c.open(t, "/tmp/b", fs.O_WRONLY|fs.O_CREAT, 0o666)
+	c.openMode(t, "/tmp/b", fs.O_WRONLY|fs.O_CREAT, 0o666)
 	assert.Equal(t, uint32(0o664), mode(c, "/tmp/b"))
 	h.k.ExitFS(c.Task)
 	h.k.ExitFS(u.Task)
+}
+
+func TestPositionalTmpfs(t *testing.T) {
+	h := newHarness(t)
+	u := h.newTask(t)
+	fd := u.openMode(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT, 0o644)
+	big := make([]byte, 70<<10) // more than one bounce-buffer chunk
+	for i := range big {
+		big[i] = byte(i*7 + 1)
+	}
+	n, err := u.call(SYS_pwrite64, fd, u.bytes(big), uint64(len(big)), 5000)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(len(big)), n)
+	assert.Equal(t, uint64(0), u.lseek(t, fd, 0, vfs.SEEK_CUR))
+	assert.Equal(t, int64(5000+len(big)), u.fstat(t, fd).Size)
+	buf := u.alloc(len(big) + 5000)
+	n, err = u.call(SYS_pread64, fd, buf, uint64(len(big)+5000), 0)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(len(big)+5000), n)
+	got := u.read(buf, int(n))
+	assert.Equal(t, make([]byte, 5000), got[:5000], "the hole")
+	assert.True(t, bytes.Equal(big, got[5000:]))
+
+	// pwrite on an O_APPEND file appends, in one piece, and leaves the
+	// position; pread is not affected.
+	a := u.openMode(t, "/tmp/f", fs.O_WRONLY|fs.O_APPEND, 0)
+	u.lseek(t, a, 10, vfs.SEEK_SET)
+	n, err = u.call(SYS_pwrite64, a, u.bytes(big), uint64(len(big)), 0)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(len(big)), n)
+	assert.Equal(t, uint64(10), u.lseek(t, a, 0, vfs.SEEK_CUR))
+	assert.Equal(t, int64(5000+2*len(big)), u.fstat(t, a).Size)
+	n, _ = u.call(SYS_pread64, fd, buf, uint64(len(big)), uint64(5000+len(big)))
+	assert.Equal(t, uint64(len(big)), n)
+	assert.True(t, bytes.Equal(big, u.read(buf, int(n))), "appended whole at the end")
+	n, err = u.call(SYS_pwrite64, a, u.bytes([]byte("x")), 0, 0)
+	assert.NoError(t, err)
+	assert.Zero(t, n)
 }
 
 func parseDirentsProc(b []byte) []string {

@@ -86,7 +86,11 @@ type Task struct {
 	inSyscall   bool         // returning from a system call (restart fix-ups apply)
 	futexWaiter *futexWaiter // the futex the task sleeps on
 	zapped      bool         // killed by another thread's execve (de_thread)
+	execImg     *execImage   // execve's loaded program while de_thread waits
 	restart     restartBlock
+	// itSample is the task's CPU time when it last checked the process's
+	// CPU interval timers (see checkCPUItimers).
+	itSample int64
 
 	Signal  *SignalStruct // shared by the thread group
 	Sighand *SigHand      // actions, shared with CLONE_SIGHAND
@@ -127,6 +131,8 @@ type Task struct {
 	LastENOSYS uint64
 	// exited is closed when the task becomes a zombie (kernel waiters).
 	exited chan struct{}
+
+	procsysTask // pdeath_signal, no_new_privs, sigtimedwait's masks (procsys.go)
 }
 
 // State returns __state.

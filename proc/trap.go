@@ -113,16 +113,21 @@ func (k *Kernel) PrepareToRun(t *Task) bool {
 
 // exitWork reports whether the way back to user mode has work: a system
 // call to re-run, a signal that may be pending, a restart fix-up, a mask to
-// restore, or an exit.
+// restore, an exit, or CPU interval timers to check.
 func (t *Task) exitWork() bool {
 	return t.pending || t.restoreSigmask || t.Flags&PF_EXITING != 0 ||
-		t.sigpending.Load() || t.Signal.sigpending.Load() ||
+		t.sigpending.Load() || t.Signal.sigpending.Load() || t.Signal.it.cpuArmed.Load() ||
 		t.inSyscall && errno.IsRestart(t.Regs.RAX)
 }
 
 func (k *Kernel) prepareToRunSlow(t *Task) bool {
 	if t.Flags&PF_EXITING != 0 {
 		return false
+	}
+	if t.Signal.it.cpuArmed.Load() {
+		// ITIMER_VIRTUAL/PROF: the tick that charged t's CPU time
+		// brought it here (run_posix_cpu_timers).
+		k.checkCPUItimers(t)
 	}
 	if t.pending {
 		k.Syscall(t)

@@ -5,7 +5,7 @@
  * (no st_blocks of small files, no directory sizes, no listing order).
  *
  * Files: O_CREAT/O_EXCL/O_TRUNC/O_APPEND/O_TMPFILE, umask, the access modes, read and write
- * at the file offset, lseek (SET/CUR/END, EINVAL, past the end), sparse
+ * at the file offset, pread/pwrite, lseek (SET/CUR/END, EINVAL, past the end), sparse
  * files reading zeros, SEEK_DATA/SEEK_HOLE, ftruncate/truncate, fstat/stat
  * (size, mode, nlink, timestamps), fsync; the offset shared by dup and by
  * parent and child after fork; O_APPEND from two processes; unlink while
@@ -229,6 +229,22 @@ static void files(void)
 	close(fd);
 	free(w);
 	free(r);
+
+	/* pread and pwrite */
+	fd = open(D "/pw", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(pwrite(fd, "abcdef", 6, 100) == 6 && lseek(fd, 0, SEEK_CUR) == 0 && size_of(D "/pw") == 106,
+	      "pwrite past the end makes a hole and leaves the offset");
+	memset(buf, 'x', 16);
+	CHECK(pread(fd, buf, 16, 98) == 8 && memcmp(buf, "\0\0abcdef", 8) == 0, "pread across the hole's end");
+	CHECK_EQ(pread(fd, buf, 16, 106), 0, "pread at the end is 0");
+	close(fd);
+	fd = open(D "/pw", O_WRONLY | O_APPEND);
+	CHECK(pwrite(fd, "XY", 2, 0) == 2 && size_of(D "/pw") == 108 && lseek(fd, 0, SEEK_CUR) == 0,
+	      "pwrite on an O_APPEND file appends (as Linux does) and leaves the offset");
+	close(fd);
+	fd = open(D "/pw", O_RDONLY);
+	CHECK(pread(fd, buf, 4, 104) == 4 && memcmp(buf, "efXY", 4) == 0, "the appended bytes");
+	close(fd);
 
 	/* Open errors. */
 	CHECK_ERR(open(D "/f", O_RDONLY | O_DIRECTORY), ENOTDIR, "O_DIRECTORY on a file is ENOTDIR");

@@ -20,11 +20,16 @@ import (
 // Regular files can be made on the writable mounts (/tmp, /dev); the
 // others are read-only (EROFS).
 func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+	return v.As(nil).Open(base, path, flags, perm)
+}
+
+// Open is FS.Open on behalf of the caller.
+func (c Caller) Open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+	v := c.v
 	if err := CheckOpenFlags(flags); err != nil {
 		return nil, err
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	if flags&O__TMPFILE != 0 {
 		return v.tmpfile(&nd, base, path, flags, perm)
@@ -56,7 +61,7 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 			}
 			ex, err := v.step(dir, last)
 			switch {
-			case err == errno.ENOENT && !dir.dead:
+			case err == errno.ENOENT && !dir.dead && dir.synth == nil:
 				if dir.readOnly {
 					return nil, errno.EROFS
 				}
@@ -65,7 +70,7 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 				return nil, err
 			case excl:
 				return nil, errno.EEXIST
-			case ex.IsLnk() && follow:
+			case ex.IsLink() && follow:
 				nd.links++
 				if nd.links > MAXSYMLINKS {
 					return nil, errno.ELOOP
@@ -88,7 +93,7 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 	if flags&fs.O_DIRECTORY != 0 && !ino.IsDir() {
 		return nil, errno.ENOTDIR
 	}
-	if ino.IsLnk() {
+	if ino.IsLink() {
 		return nil, errno.ELOOP // O_NOFOLLOW
 	}
 	if ino.IsDir() && (acc != fs.O_RDONLY || flags&fs.O_TRUNC != 0) {
@@ -143,6 +148,9 @@ func (v *FS) tmpfile(nd *nameidata, base *Inode, path string, flags int, perm ui
 // return errno.EAGAIN, meaning sleep on ino.Pipe().Wait() and call again.
 // A device node without a driver is ENXIO, as in Linux.
 func (v *FS) OpenInode(ino *Inode, flags int, st *ipc.FifoOpen) (fs.File, error) {
+	if ino.synth != nil && !ino.IsDir() {
+		return ino.synth.Open(ino, flags)
+	}
 	switch ino.Mode & S_IFMT {
 	case S_IFDIR:
 		return &Dir{v: v, ino: ino}, nil
@@ -209,11 +217,12 @@ func (v *FS) Stat(ino *Inode) Stat {
 	s := Stat{Dev: ino.Dev, Ino: ino.Ino, Nlink: ino.Nlink, Mode: ino.Mode, Rdev: ino.Rdev,
 		Blksize: 4096, Blocks: ino.blocks(), Atime: ino.Atime, Mtime: ino.Mtime, Ctime: ino.Ctime}
 	switch {
+	case ino.synth != nil: // size 0, as procfs reports
 	case ino.IsReg():
 		s.Size = ino.fileSize()
 	case ino.IsDir():
 		s.Size = 40 + 20*int64(len(ino.children)) // tmpfs's BOGO_DIRENT_SIZE
-	case ino.IsLnk():
+	case ino.IsLink():
 		s.Size = int64(len(ino.target))
 	}
 	return s
@@ -246,6 +255,9 @@ func (v *FS) StatFile(f fs.File) (s Stat, ok bool) {
 				return v.Stat(ino), true
 			}
 		}
+	}
+	if f, ok := f.(interface{ Inode() *Inode }); ok && v != nil {
+		return v.Stat(f.Inode()), true // a synthetic filesystem's file
 	}
 	if v != nil && v.conIno != nil && f == v.console {
 		return v.Stat(v.conIno), true
@@ -474,6 +486,18 @@ func (d *Dir) Getdents64(size int) ([]byte, error) {
 	}
 	if d.pos <= 1 {
 		ents = append(ents, ent{parent, DT_DIR, "..", 1})
+	}
+	if d.ino.synth != nil {
+		// A synthetic directory (procfs): positions count its entries.
+		des, err := synthDirents(d.ino)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range des {
+			if pos := int64(2 + i); pos >= d.pos {
+				ents = append(ents, ent{e.Ino, e.Type, e.Name, pos})
+			}
+		}
 	}
 	for _, c := range d.v.children(d.ino, d.pos) {
 		ents = append(ents, ent{c.ino.Ino, dtype(c.ino.Mode), c.name, c.pos})

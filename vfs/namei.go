@@ -25,6 +25,29 @@ const (
 	O__TMPFILE = 0x400000 // __O_TMPFILE
 )
 
+// Caller resolves paths on behalf of a task (Linux's current), for names
+// whose meaning depends on who asks (/proc/self); FS's own methods resolve
+// for nobody.
+type Caller struct {
+	v      *FS
+	caller any
+}
+
+// As returns the namespace's calls on behalf of caller (nil: nobody).
+func (v *FS) As(caller any) Caller { return Caller{v, caller} }
+
+// locked takes the namespace lock for a call on behalf of caller; the
+// function it returns undoes both.
+func (v *FS) locked(caller any) func() {
+	v.mu.Lock()
+	prev := v.caller
+	v.caller = caller
+	return func() {
+		v.caller = prev
+		v.mu.Unlock()
+	}
+}
+
 // nameidata is the state of one path resolution (fs/namei.c): how many
 // symbolic links it has followed. Callers hold v.mu.
 type nameidata struct {
@@ -82,7 +105,7 @@ func (nd *nameidata) walkComponent(dir *Inode, name string) (*Inode, error) {
 	if err != nil {
 		return nil, err
 	}
-	if next.IsLnk() {
+	if next.IsLink() {
 		if next, err = nd.followLink(dir, next); err != nil {
 			return nil, err
 		}
@@ -110,7 +133,12 @@ func (nd *nameidata) followLink(dir, link *Inode) (*Inode, error) {
 
 // linkTarget is a symbolic link's target (its inode's get_link): the one
 // place that reads it, for following and for readlink.
-func (v *FS) linkTarget(link *Inode) (string, error) { return link.target, nil }
+func (v *FS) linkTarget(link *Inode) (string, error) {
+	if link.synth != nil {
+		return link.synth.Readlink(v.caller, link)
+	}
+	return link.target, nil
+}
 
 // lookupAt is path_lookupat: the whole path, the last component followed
 // when it is a symbolic link and follow is set (or the path ends in a
@@ -124,7 +152,7 @@ func (nd *nameidata) lookupAt(base *Inode, path string, follow bool) (*Inode, er
 	if err != nil {
 		return nil, err
 	}
-	if ino.IsLnk() && (follow || slash) {
+	if ino.IsLink() && (follow || slash) {
 		if ino, err = nd.followLink(dir, ino); err != nil {
 			return nil, err
 		}
@@ -150,7 +178,9 @@ func (nd *nameidata) filenameCreate(base *Inode, path string, wantDir bool) (*In
 	}
 	if _, err := nd.v.step(dir, last); err == nil {
 		return nil, "", errno.EEXIST
-	} else if err != errno.ENOENT || dir.dead {
+	} else if err != errno.ENOENT || dir.dead || dir.synth != nil {
+		// A synthetic directory's lookup fails rather than leave a
+		// negative dentry to create on (procfs: ENOENT).
 		return nil, "", err
 	}
 	if slash && !wantDir {
@@ -165,8 +195,13 @@ func (nd *nameidata) filenameCreate(base *Inode, path string, wantDir bool) (*In
 // Mkdir makes a directory (do_mkdirat); perm is already masked by the
 // umask.
 func (v *FS) Mkdir(base *Inode, path string, perm uint32) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	return v.As(nil).Mkdir(base, path, perm)
+}
+
+// Mkdir is FS.Mkdir on behalf of the caller.
+func (c Caller) Mkdir(base *Inode, path string, perm uint32) error {
+	v := c.v
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	dir, last, err := nd.filenameCreate(base, path, true)
 	if err != nil {
@@ -179,9 +214,12 @@ func (v *FS) Mkdir(base *Inode, path string, perm uint32) error {
 // Rmdir removes an empty directory (do_rmdir): EINVAL for ".", ENOTEMPTY
 // for "..", EBUSY for "/" and mount points, EROFS, ENOENT, ENOTDIR (a
 // symbolic link is not followed), ENOTEMPTY.
-func (v *FS) Rmdir(base *Inode, path string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+func (v *FS) Rmdir(base *Inode, path string) error { return v.As(nil).Rmdir(base, path) }
+
+// Rmdir is FS.Rmdir on behalf of the caller.
+func (c Caller) Rmdir(base *Inode, path string) error {
+	v := c.v
+	defer v.locked(c.caller)()
 	dir, last, _, err := v.walk(base, path)
 	if err != nil {
 		return err
@@ -203,6 +241,9 @@ func (v *FS) Rmdir(base *Inode, path string) error {
 	}
 	if !ino.IsDir() {
 		return errno.ENOTDIR
+	}
+	if dir.synth != nil {
+		return errno.EPERM // no ->rmdir
 	}
 	if ino.Dev != dir.Dev {
 		return errno.EBUSY // a mount point
@@ -226,14 +267,19 @@ func (v *FS) killDir(ino *Inode) {
 // Symlink makes a symbolic link to target (do_symlinkat): ENOENT for an
 // empty target, then filename_create's errors.
 func (v *FS) Symlink(target string, base *Inode, path string) error {
+	return v.As(nil).Symlink(target, base, path)
+}
+
+// Symlink is FS.Symlink on behalf of the caller.
+func (c Caller) Symlink(target string, base *Inode, path string) error {
+	v := c.v
 	if target == "" {
 		return errno.ENOENT
 	}
 	if len(target) >= PATH_MAX {
 		return errno.ENAMETOOLONG
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	dir, last, err := nd.filenameCreate(base, path, false)
 	if err != nil {
@@ -247,14 +293,19 @@ func (v *FS) Symlink(target string, base *Inode, path string) error {
 // Readlink returns a symbolic link's target (do_readlinkat): EINVAL when
 // the path names something else.
 func (v *FS) Readlink(base *Inode, path string) (string, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	return v.As(nil).Readlink(base, path)
+}
+
+// Readlink is FS.Readlink on behalf of the caller.
+func (c Caller) Readlink(base *Inode, path string) (string, error) {
+	v := c.v
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	ino, err := nd.lookupAt(base, path, false)
 	if err != nil {
 		return "", err
 	}
-	if !ino.IsLnk() {
+	if !ino.IsLink() {
 		return "", errno.EINVAL
 	}
 	return v.linkTarget(ino)
@@ -266,8 +317,13 @@ func (i *Inode) Target() string { return i.target }
 // Link makes newPath a hard link to what oldPath names (do_linkat);
 // follow is AT_SYMLINK_FOLLOW (link(2) itself does not follow).
 func (v *FS) Link(oldBase *Inode, oldPath string, follow bool, newBase *Inode, newPath string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	return v.As(nil).Link(oldBase, oldPath, follow, newBase, newPath)
+}
+
+// Link is FS.Link on behalf of the caller.
+func (c Caller) Link(oldBase *Inode, oldPath string, follow bool, newBase *Inode, newPath string) error {
+	v := c.v
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	ino, err := nd.lookupAt(oldBase, oldPath, follow)
 	if err != nil {
@@ -278,8 +334,13 @@ func (v *FS) Link(oldBase *Inode, oldPath string, follow bool, newBase *Inode, n
 
 // LinkInode links an inode open on a descriptor (linkat's AT_EMPTY_PATH).
 func (v *FS) LinkInode(ino *Inode, newBase *Inode, newPath string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	return v.As(nil).LinkInode(ino, newBase, newPath)
+}
+
+// LinkInode is FS.LinkInode on behalf of the caller.
+func (c Caller) LinkInode(ino *Inode, newBase *Inode, newPath string) error {
+	v := c.v
+	defer v.locked(c.caller)()
 	return v.linkTo(ino, newBase, newPath)
 }
 
@@ -323,6 +384,12 @@ func (v *FS) isAncestor(a, d *Inode) bool {
 // Rename is renameat2 (do_renameat2, vfs_rename, shmem_rename2) with
 // Linux's checks in Linux's order.
 func (v *FS) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath string, flags uint32) error {
+	return v.As(nil).Rename(oldBase, oldPath, newBase, newPath, flags)
+}
+
+// Rename is FS.Rename on behalf of the caller.
+func (c Caller) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath string, flags uint32) error {
+	v := c.v
 	if flags&^(RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT) != 0 {
 		return errno.EINVAL
 	}
@@ -330,8 +397,7 @@ func (v *FS) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath stri
 		return errno.EINVAL
 	}
 	exchange := flags&RENAME_EXCHANGE != 0
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	defer v.locked(c.caller)()
 	ond, nnd := nameidata{v: v}, nameidata{v: v}
 	odir, olast, oslash, err := ond.parentAt(oldBase, oldPath)
 	if err != nil {
@@ -409,6 +475,9 @@ func (v *FS) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath stri
 			return errno.EISDIR
 		}
 	}
+	if odir.synth != nil {
+		return errno.EPERM // no ->rename
+	}
 	if old.Dev != odir.Dev || tgt != nil && tgt.Dev != ndir.Dev {
 		return errno.EBUSY // a mount point
 	}
@@ -460,8 +529,11 @@ func (v *FS) Chmod(ino *Inode, mode uint32) error {
 	if ino.readOnly {
 		return errno.EROFS
 	}
-	if ino.IsLnk() {
+	if ino.IsLink() {
 		return errno.EOPNOTSUPP
+	}
+	if ino.synth != nil {
+		return errno.EPERM // proc_setattr
 	}
 	ino.mu.Lock()
 	ino.Mode = ino.Mode&S_IFMT | mode&0o7777
@@ -481,6 +553,8 @@ func (v *FS) Truncate(ino *Inode, size int64) error {
 		return errno.EINVAL
 	case ino.readOnly:
 		return errno.EROFS
+	case ino.synth != nil:
+		return errno.EPERM
 	case size < 0:
 		return errno.EINVAL
 	}
@@ -507,6 +581,9 @@ func (v *FS) InodeOf(f fs.File) *Inode {
 	}
 	if v.conIno != nil && f == v.console {
 		return v.conIno
+	}
+	if f, ok := f.(interface{ Inode() *Inode }); ok {
+		return f.Inode() // a synthetic filesystem's file
 	}
 	return nil
 }

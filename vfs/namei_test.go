@@ -404,7 +404,7 @@ func TestRename(t *testing.T) {
 			assert.True(t, get("/tmp/d/lf").IsReg())
 		}},
 		{"a link is moved, not followed", "/tmp/d/ld", "/tmp/ld2", 0, nil, func(t *testing.T, v *clockFS, get func(string) *Inode) {
-			assert.True(t, get("/tmp/ld2").IsLnk())
+			assert.True(t, get("/tmp/ld2").IsLink())
 			_, err := v.Lookup(nil, "/tmp/ld2/g")
 			assert.Equal(t, errno.ENOENT, err, "relative target: now from /tmp")
 		}},

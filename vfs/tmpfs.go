@@ -279,7 +279,7 @@ func (i *Inode) blocks() int64 {
 		return (int64(len(i.data)) + PageSize - 1) / PageSize * (PageSize / 512)
 	case i.IsReg():
 		return int64(len(i.pages)) * (PageSize / 512)
-	case i.IsLnk() && len(i.target)+1 > 128: // longer than SHORT_SYMLINK_LEN: a page
+	case i.IsLink() && len(i.target)+1 > 128: // longer than SHORT_SYMLINK_LEN: a page
 		return PageSize / 512
 	}
 	return 0

@@ -8,6 +8,8 @@
 //	/tmp   tmpfs, mode 01777: regular files (data in page frames, sparse,
 //	       ENOSPC past the size limit: half the RAM's frames by default),
 //	       directories, symbolic links, hard links, FIFOs, device nodes
+//	/proc  a synthetic filesystem (package procfs) mounted with Mount:
+//	       its Synthetic makes the inodes on each lookup (synthetic.go)
 //
 // Path resolution follows symbolic links as Linux does (at most 40 per
 // lookup, then ELOOP). Everything is plain Go: proc's system calls call in
@@ -103,6 +105,9 @@ type Inode struct {
 	// linkable marks an O_TMPFILE file that linkat may still give a
 	// name (I_LINKABLE).
 	linkable bool
+
+	synth   Synthetic // the synthetic filesystem it belongs to (synthetic.go)
+	Private any       // the synthetic filesystem's data (i_private)
 }
 
 // IsDir, IsFifo, IsReg and IsChr test the file type.
@@ -110,9 +115,6 @@ func (i *Inode) IsDir() bool  { return i.Mode&S_IFMT == S_IFDIR }
 func (i *Inode) IsFifo() bool { return i.Mode&S_IFMT == S_IFIFO }
 func (i *Inode) IsReg() bool  { return i.Mode&S_IFMT == S_IFREG }
 func (i *Inode) IsChr() bool  { return i.Mode&S_IFMT == S_IFCHR }
-
-// IsLnk reports a symbolic link.
-func (i *Inode) IsLnk() bool { return i.Mode&S_IFMT == S_IFLNK }
 
 // Pipe is a FIFO's pipe (nil for other inodes).
 func (i *Inode) Pipe() *ipc.Pipe { return i.pipe }
@@ -143,6 +145,10 @@ type FS struct {
 	devs    map[uint64]func() fs.File // character devices by rdev
 	conIno  *Inode
 	store   *pageStore // tmpfs data pages
+
+	// caller belongs to the walk in progress (v.mu held): the task it
+	// resolves for (/proc/self), nil for none.
+	caller any
 }
 
 // New builds the namespace.
@@ -294,7 +300,8 @@ func (v *FS) walk(base *Inode, path string) (dir *Inode, last string, trailingSl
 
 // step looks up one component in dir (lookup_fast/lookup_slow), without
 // following a symbolic link: ENOENT, and ENAMETOOLONG for a name longer
-// than NAME_MAX. ".." of the root is the root.
+// than NAME_MAX. ".." of the root is the root. A synthetic directory makes
+// the inode for the caller of the walk.
 func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 	switch name {
 	case ".", "":
@@ -313,6 +320,9 @@ func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 	}
 	ino, ok := dir.children[name]
 	if !ok {
+		if dir.synth != nil {
+			return dir.synth.Lookup(v.caller, dir, name)
+		}
 		return nil, errno.ENOENT
 	}
 	return ino, nil
@@ -321,17 +331,25 @@ func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 // Lookup resolves path from base (nil: the root) to an inode
 // (filename_lookup with LOOKUP_FOLLOW): ENOENT, ENOTDIR, ENAMETOOLONG,
 // ELOOP as Linux.
-func (v *FS) Lookup(base *Inode, path string) (*Inode, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+func (v *FS) Lookup(base *Inode, path string) (*Inode, error) { return v.As(nil).Lookup(base, path) }
+
+// Lookup is FS.Lookup on behalf of the caller.
+func (c Caller) Lookup(base *Inode, path string) (*Inode, error) {
+	v := c.v
+	defer v.locked(c.caller)()
 	return v.lookup(base, path)
 }
 
 // LookupNoFollow is Lookup without following a symbolic link in the last
 // component (lstat, AT_SYMLINK_NOFOLLOW); a trailing slash still follows.
 func (v *FS) LookupNoFollow(base *Inode, path string) (*Inode, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	return v.As(nil).LookupNoFollow(base, path)
+}
+
+// LookupNoFollow is FS.LookupNoFollow on behalf of the caller.
+func (c Caller) LookupNoFollow(base *Inode, path string) (*Inode, error) {
+	v := c.v
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	return nd.lookupAt(base, path, false)
 }
@@ -347,6 +365,12 @@ func (v *FS) lookup(base *Inode, path string) (*Inode, error) {
 // for S_IFDIR, EINVAL for an unknown type, EEXIST before EROFS,
 // ENOENT/ENOTDIR for the parent.
 func (v *FS) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inode, error) {
+	return v.As(nil).Mknod(base, path, mode, rdev)
+}
+
+// Mknod is FS.Mknod on behalf of the caller.
+func (c Caller) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inode, error) {
+	v := c.v
 	switch mode & S_IFMT {
 	case S_IFDIR:
 		return nil, errno.EPERM
@@ -357,8 +381,7 @@ func (v *FS) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inode, 
 	if mode&S_IFMT == 0 {
 		mode |= S_IFREG
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	defer v.locked(c.caller)()
 	return v.create(base, path, mode, rdev)
 }
 
@@ -388,15 +411,21 @@ func (v *FS) newChild(dir *Inode, name string, mode uint32, rdev uint64) *Inode 
 // Unlink removes a name (do_unlinkat): EROFS on a read-only mount, ENOENT,
 // EISDIR for a directory. A symbolic link itself is removed. An open file
 // keeps its data until its last close; open FIFOs keep working.
-func (v *FS) Unlink(base *Inode, path string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+func (v *FS) Unlink(base *Inode, path string) error { return v.As(nil).Unlink(base, path) }
+
+// Unlink is FS.Unlink on behalf of the caller.
+func (c Caller) Unlink(base *Inode, path string) error {
+	v := c.v
+	defer v.locked(c.caller)()
 	dir, last, slash, err := v.walk(base, path)
 	if err != nil {
 		return err
 	}
 	if last == "" || last == "." || last == ".." {
 		return errno.EISDIR
+	}
+	if dir.synth != nil {
+		return v.synthUnlink(dir, last)
 	}
 	if dir.readOnly {
 		return errno.EROFS
@@ -434,19 +463,29 @@ func (v *FS) Access(base *Inode, path string, mode uint32) error {
 	return v.AccessAt(base, path, mode, true)
 }
 
+// Access is FS.Access on behalf of the caller.
+func (c Caller) Access(base *Inode, path string, mode uint32) error {
+	return c.AccessAt(base, path, mode, true)
+}
+
 // AccessAt is Access; follow false is AT_SYMLINK_NOFOLLOW.
 func (v *FS) AccessAt(base *Inode, path string, mode uint32, follow bool) error {
+	return v.As(nil).AccessAt(base, path, mode, follow)
+}
+
+// AccessAt is FS.AccessAt on behalf of the caller.
+func (c Caller) AccessAt(base *Inode, path string, mode uint32, follow bool) error {
+	v := c.v
 	if mode&^uint32(R_OK|W_OK|X_OK) != 0 {
 		return errno.EINVAL
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	defer v.locked(c.caller)()
 	nd := nameidata{v: v}
 	ino, err := nd.lookupAt(base, path, follow)
 	if err != nil {
 		return err
 	}
-	if mode&W_OK != 0 && ino.readOnly && (ino.IsReg() || ino.IsDir() || ino.IsLnk()) {
+	if mode&W_OK != 0 && ino.readOnly && (ino.IsReg() || ino.IsDir() || ino.IsLink()) {
 		return errno.EROFS
 	}
 	if mode&X_OK != 0 && !ino.IsDir() && ino.Mode&0o111 == 0 {

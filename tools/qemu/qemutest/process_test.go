@@ -86,6 +86,14 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"orphan", []string{"orphan"}},
 		{"pipetest", []string{"pipetest", bin}},
 		{"fifotest", []string{"fifotest"}},
+		{"pipesize", []string{"pipesize"}},
+		{"execthread", []string{"execthread"}},
+		{"threadexit", []string{"threadexit"}},
+		{"timers", []string{"timers"}},
+		{"procsys", []string{"procsys"}},
+		{"procfs", []string{"procfs"}},
+		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
+		{"iosys", []string{"iosys"}},
 		{"tmpfs", []string{"tmpfs"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
