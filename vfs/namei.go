@@ -489,8 +489,8 @@ func (c Caller) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath s
 			from, to *Inode
 			name     string
 		}{{old, odir, ndir, nlast}, {tgt, ndir, odir, olast}} {
+			m.ino.parent, m.ino.name = m.to, m.name
 			if m.ino.IsDir() {
-				m.ino.parent, m.ino.name = m.to, m.name
 				m.from.Nlink--
 				m.to.Nlink++
 			}
@@ -513,6 +513,7 @@ func (c Caller) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath s
 	}
 	v.unlinkEntry(odir, olast)
 	v.link(ndir, nlast, old)
+	old.parent, old.name = ndir, nlast
 	old.touch(now, false)
 	if flags&RENAME_WHITEOUT != 0 {
 		v.newChild(odir, olast, S_IFCHR, 0) // a whiteout: char device 0:0

@@ -485,6 +485,11 @@ func TestRename(t *testing.T) {
 	assert.Equal(t, uint64(0), v.Stat(g.Inode()).Nlink)
 	assert.Equal(t, "old g", string(readAll(t, g)))
 	assert.Same(t, f, get("/tmp/d/sub/g"))
+	assert.Equal(t, "g", f.Name(), "a renamed file's name, for /proc/PID/fd")
+	assert.Same(t, get("/tmp/d/sub"), f.Parent())
+	require.NoError(t, v.Link(nil, "/tmp/d/sub/g", false, nil, "/tmp/second"))
+	assert.Equal(t, "g", f.Name(), "a file keeps its first name")
+	assert.Nil(t, g.Inode().Parent(), "no name left")
 }
 
 func TestChmod(t *testing.T) {

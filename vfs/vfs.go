@@ -82,8 +82,9 @@ type Inode struct {
 	Atime, Mtime, Ctime int64
 
 	readOnly bool
-	// name and parent place a directory (for "..", getcwd); other inodes
-	// may have many names (hard links), so theirs mean little.
+	// name and parent place a directory (for "..", getcwd); another inode
+	// may have many names (hard links): these are the one it was made or
+	// renamed with, for /proc/PID/fd (parent nil: no name left).
 	name     string
 	parent   *Inode
 	children map[string]*Inode // directories
@@ -228,8 +229,10 @@ func (v *FS) newInode(mode uint32, dev uint64, parent *Inode, name string) *Inod
 // order.
 func (v *FS) link(dir *Inode, name string, ino *Inode) *Inode {
 	if ino.IsDir() {
-		ino.parent, ino.name = dir, name
 		dir.Nlink++
+	}
+	if ino.IsDir() || ino.parent == nil {
+		ino.parent, ino.name = dir, name // a file keeps its first name
 	}
 	dir.children[name] = ino
 	dir.cookies[name] = dir.nextPos
