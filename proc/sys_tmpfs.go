@@ -86,16 +86,20 @@ func init() {
 
 // sysFsync is fsync and fdatasync (vfs_fsync_range): tmpfs keeps nothing
 // to write back, so files and directories of the namespace succeed;
-// pipes, FIFOs and devices have no fsync method (EINVAL).
+// pipes, FIFOs, devices and /proc have no fsync method (EINVAL).
 func sysFsync(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	of, err := t.Files.Get(int(int32(a[0])))
 	if err != nil {
 		return 0, err
 	}
 	defer of.put()
-	switch of.File.(type) {
-	case *vfs.RegFile, *vfs.Dir:
+	switch f := of.File.(type) {
+	case *vfs.RegFile:
 		return 0, nil
+	case *vfs.Dir:
+		if f.Inode().Synthetic() == nil { // procfs has no fsync
+			return 0, nil
+		}
 	}
 	return 0, errno.EINVAL
 }
