@@ -123,8 +123,9 @@ func (q *WaitQueue) WakeKey(key uint32) {
 
 // RecordFile is implemented by files whose read and write move one record
 // per call (eventfd's 8-byte counter): a blocking write is not looped until
-// every byte is written, and a read or write of fewer than RecordSize bytes
-// (zero too) is EINVAL before user memory is touched.
+// every byte is written, and a read of fewer than RecordSize bytes (zero
+// too) or a write of any other size is EINVAL before user memory is
+// touched.
 type RecordFile interface {
 	File
 	RecordSize() int

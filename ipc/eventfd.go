@@ -51,10 +51,11 @@ func (e *EventFD) Read(p []byte) (int, error) {
 	return 8, nil
 }
 
-// Write is eventfd_write: EINVAL for a buffer under 8 bytes or the value
-// 0xffffffffffffffff, EAGAIN when the sum would not fit.
+// Write is eventfd_write: EINVAL unless the buffer is exactly 8 bytes
+// (since Linux 6.9; before, longer buffers were taken), or for the value
+// 0xffffffffffffffff; EAGAIN when the sum would not fit.
 func (e *EventFD) Write(p []byte) (int, error) {
-	if len(p) < 8 {
+	if len(p) != 8 {
 		return 0, errno.EINVAL
 	}
 	v := binary.LittleEndian.Uint64(p)

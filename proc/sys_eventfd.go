@@ -44,7 +44,8 @@ func (k *Kernel) eventfd2(t *Task, initval uint32, flags int) (uint64, error) {
 }
 
 // recordRW is read or write on a fs.RecordFile (eventfd): one call of the
-// file's Read or Write (EINVAL under one record, even for zero bytes), sleeping on the file's queue
+// file's Read or Write (EINVAL for a read under one record or a write of
+// another size, even for zero bytes), sleeping on the file's queue
 // while it says EAGAIN on a blocking descriptor (eventfd_read's and
 // eventfd_write's interruptible waits: ERESTARTSYS on a signal).
 func (k *Kernel) recordRW(t *Task, of *OpenFile, rf fs.RecordFile, write bool, iov []iovec) (uint64, error) {
@@ -53,7 +54,7 @@ func (k *Kernel) recordRW(t *Task, of *OpenFile, rf fs.RecordFile, write bool, i
 		total += v.len
 	}
 	total = min(total, maxRWCount)
-	if total < uint64(rf.RecordSize()) {
+	if size := uint64(rf.RecordSize()); total < size || write && total != size {
 		return 0, errno.EINVAL
 	}
 	n, err := k.doRW(t, rf, write, iov, total)

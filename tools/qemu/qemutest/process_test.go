@@ -90,6 +90,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"execthread", []string{"execthread"}},
 		{"threadexit", []string{"threadexit"}},
 		{"timers", []string{"timers"}},
+		{"epolltest", []string{"epolltest"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
