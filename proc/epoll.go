@@ -283,10 +283,11 @@ func (ep *eventPoll) sendEvents(t *Task, va uint64, max int) (int, error) {
 	ep.rdl = nil
 	ep.lock.Unlock()
 	var (
-		res int
-		err error
-		i   int
-		buf [epollEventSize]byte
+		res    int
+		err    error
+		i      int
+		buf    [epollEventSize]byte
+		failed *epitem
 	)
 	for ; i < len(tx) && res < max; i++ {
 		epi := tx[i]
@@ -303,6 +304,7 @@ func (ep *eventPoll) sendEvents(t *Task, va uint64, max int) (int, error) {
 		epollEvent{revents, data}.encode(buf[:])
 		if t.copyOut(va+uint64(res)*epollEventSize, buf[:]) != nil {
 			i-- // stays on the list
+			failed = epi
 			if res == 0 {
 				err = errno.EFAULT
 			}
@@ -323,10 +325,13 @@ func (ep *eventPoll) sendEvents(t *Task, va uint64, max int) (int, error) {
 	ep.lock.Lock()
 	var rest []*epitem
 	for _, epi := range tx[i:] {
-		if !epi.linked {
-			epi.linked = true
-			rest = append(rest, epi)
+		// Still linked, but for the one whose copy failed, which a
+		// wake-up may have linked again meanwhile.
+		if epi.linked && epi == failed {
+			continue
 		}
+		epi.linked = true
+		rest = append(rest, epi)
 	}
 	if len(rest) > 0 {
 		ep.rdl = append(rest, ep.rdl...)
