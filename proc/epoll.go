@@ -303,8 +303,7 @@ func (ep *eventPoll) sendEvents(t *Task, va uint64, max int) (int, error) {
 		ep.lock.Unlock()
 		epollEvent{revents, data}.encode(buf[:])
 		if t.copyOut(va+uint64(res)*epollEventSize, buf[:]) != nil {
-			i-- // stays on the list
-			failed = epi
+			failed = epi // stays on the list: break leaves i at it
 			if res == 0 {
 				err = errno.EFAULT
 			}
