@@ -533,5 +533,4 @@ func TestEpollWaitFault(t *testing.T) {
 	n, err := u.call(SYS_epoll_wait, uint64(ep), last+4096-epollEventSize, 4, 0)
 	assert.NoError(t, err)
 	assert.Equal(t, uint64(1), n)
-
 }
