@@ -103,5 +103,8 @@ func (e *EventFD) Count() uint64 {
 // Wait is the queue woken by every read and write.
 func (e *EventFD) Wait() *fs.WaitQueue { return &e.wait }
 
+// AnonName is the anonymous inode's name (/proc/PID/fd links).
+func (e *EventFD) AnonName() string { return "[eventfd]" }
+
 // Release does nothing: the counter goes with the last reference.
 func (e *EventFD) Release() {}

@@ -120,6 +120,7 @@ func startProcesses() error {
 	})
 	console.Signal = signalForeground
 	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall}) // ipc/vfs engineer: the namespace for open(2)
+	mountProc()
 	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
 		loadedRoot[cpu].Store(arch.KernelCR3())
 		go cpuLoop(cpu)
@@ -249,7 +250,9 @@ func runTask(cpu int, t *proc.Task) (voluntary bool) {
 	// system time, as Linux's tick accounting charges them.
 	k0 := arch.Ticks(cpu)
 	voluntary = runClaimed(cpu, t)
-	t.Stime += int64(arch.Ticks(cpu)-k0) * tickNs
+	sys := int64(arch.Ticks(cpu)-k0) * tickNs
+	t.Stime += sys
+	kern.AccountSystem(cpu, sys)
 	t.Unclaim()
 	return voluntary
 }
@@ -299,6 +302,7 @@ func runClaimed(cpu int, t *proc.Task) (voluntary bool) {
 			// Tick-based CPU time accounting, as Linux does without
 			// VIRT_CPU_ACCOUNTING: the tick found the task in user mode.
 			t.Utime += tickNs
+			kern.AccountUser(cpu, t, tickNs)
 			kern.RunTimers(monotonic())
 			kern.Sched.Tick(cpu)
 			// Back to the loop: it lets other goroutines run, then

@@ -23,20 +23,22 @@ type modelPage struct {
 	val            byte
 }
 
-// FuzzVMOps runs random mmap/munmap/mprotect/madvise/fault/fork sequences and
-// checks the MM's invariants and a page model after every step.
+// FuzzVMOps runs random mmap/munmap/mprotect/madvise/fault/fork/mremap
+// sequences and checks the MM's invariants and a page model after every step.
 func FuzzVMOps(f *testing.F) {
 	f.Add([]byte{0, 0, 16, 3, 4, 2, 1, 0, 3, 4, 4, 1, 2, 6, 2, 0, 7, 0, 0, 0, 5, 0, 16, 0})
 	f.Add([]byte{0, 10, 20, 0x13, 4, 12, 3, 0, 7, 0, 0, 0, 4, 12, 3, 0, 2, 15, 1, 0, 3, 0, 64, 1, 6, 0, 64, 0})
 	f.Add([]byte{0, 0, 64, 3, 1, 30, 4, 0, 4, 0, 64, 0, 7, 1, 0, 0, 3, 32, 32, 0, 4, 0, 64, 0, 2, 1, 62, 0, 7, 0, 0, 0})
 	f.Add([]byte{0, 5, 5, 0x17, 4, 5, 5, 0, 7, 0, 0, 0, 6, 5, 5, 0, 5, 5, 5, 0, 0, 8, 4, 0x3})
+	f.Add([]byte{0, 0, 7, 3, 4, 0, 7, 0, 2, 2, 0, 0, 8, 0, 3, 20, 0, 30, 3, 0x13, 4, 30, 3, 0, 7, 0, 0, 0,
+		8, 28, 5, 40, 8, 30, 3, 31, 8, 30, 3, 2, 4, 0, 8, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e := newEnv(t, 2048)
 		mm := e.newMM(t)
 		var model [fuzzPages]modelPage
 		counter := byte(1)
 		for len(data) >= 4 {
-			op, pg, n, arg := data[0]%8, int(data[1])%fuzzPages, int(data[2])%16+1, data[3]
+			op, pg, n, arg := data[0]%9, int(data[1])%fuzzPages, int(data[2])%16+1, data[3]
 			data = data[4:]
 			if pg+n > fuzzPages {
 				n = fuzzPages - pg
@@ -141,6 +143,29 @@ func FuzzVMOps(f *testing.F) {
 				}
 				checkMM(t, child)
 				child.Release()
+			case 8: // mremap MREMAP_FIXED, same length: every piece moves, gaps stay
+				dp := int(arg) % fuzzPages
+				if dp+n > fuzzPages {
+					n = fuzzPages - dp
+				}
+				dst := uint64(fuzzBase + dp*PageSize)
+				length = uint64(n * PageSize)
+				got, err := mm.Mremap(va, length, length, MREMAP_MAYMOVE|MREMAP_FIXED, dst)
+				switch {
+				case pg < dp+n && dp < pg+n:
+					require.ErrorIs(t, err, errno.EINVAL)
+				case !model[pg].mapped:
+					require.ErrorIs(t, err, errno.EFAULT)
+				default:
+					require.NoError(t, err)
+					require.Equal(t, dst, got)
+					for p := pg; p < pg+n; p++ {
+						if model[p].mapped {
+							model[dp+p-pg] = model[p]
+							model[p] = modelPage{}
+						}
+					}
+				}
 			}
 			checkMM(t, mm)
 			// The data model: every readable page holds what was last written.

@@ -74,6 +74,14 @@ func (mm *MM) Root() uint64 { return mm.pt.Root }
 // way to change it).
 func (mm *MM) PageTable() *PageTable { return mm.pt }
 
+// SetStackLimit changes the bound on stack growth (setrlimit(RLIMIT_STACK)
+// while the program runs: Linux checks the limit at each growth).
+func (mm *MM) SetStackLimit(n uint64) {
+	mm.mu.Lock()
+	mm.StackLimit = n
+	mm.mu.Unlock()
+}
+
 // Mmget takes a reference for another task sharing the MM (CLONE_VM).
 func (mm *MM) Mmget() { mm.users.Add(1) }
 

@@ -152,7 +152,12 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 	} else {
 		c.Signal = newSignalStruct()
 		c.Signal.Pgrp, c.Signal.Session = parent.Signal.Pgrp, parent.Signal.Session
+		initProcsysSignal(c.Signal, parent.Signal)
 	}
+	if f&CLONE_FILES == 0 {
+		c.Files.owner = c.Signal // RLIMIT_NOFILE bounds the new table
+	}
+	c.noNewPrivs = parent.noNewPrivs
 
 	// copy_mm
 	switch {

@@ -115,6 +115,9 @@ func newEventPoll() *eventPoll { return &eventPoll{items: map[epKey]*epitem{}} }
 func (ep *eventPoll) Read(p []byte) (int, error)  { return 0, errno.EINVAL }
 func (ep *eventPoll) Write(p []byte) (int, error) { return 0, errno.EINVAL }
 
+// AnonName is the anonymous inode's name (/proc/PID/fd links).
+func (ep *eventPoll) AnonName() string { return "[eventpoll]" }
+
 // Wait is the queue woken when an item becomes ready.
 func (ep *eventPoll) Wait() *fs.WaitQueue { return &ep.wq }
 

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"encoding/binary"
 	"path"
 	"strings"
 
@@ -37,7 +38,7 @@ func (k *Kernel) lookupImage(p string) ([]byte, string, error) {
 // the image mapped lazily, the initial stack, caught signals reset to
 // SIG_DFL, close-on-exec descriptors closed. On error t is left untouched.
 func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
-	img, err := k.prepareExec(filename, argv, envp)
+	img, err := k.prepareExec(t, filename, argv, envp)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ type execImage struct {
 
 // prepareExec finds, checks and loads the program: every error of execve
 // comes from here, before the caller's process is touched.
-func (k *Kernel) prepareExec(filename string, argv, envp []string) (*execImage, error) {
+func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*execImage, error) {
 	image, p, err := k.lookupImage(filename)
 	if err != nil {
 		return nil, err
@@ -75,11 +76,14 @@ func (k *Kernel) prepareExec(filename string, argv, envp []string) (*execImage, 
 	k.Random(random[:])
 	aux := img.AuxInfo(filename)
 	aux.HWCap = k.HWCap
-	entry, sp, err := binfmt.LoadElfBinary(newMM, image, argv, envp, aux, random)
+	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur}
+	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()
 		return nil, err
 	}
+	setArgEnv(newMM, sp, argv, envp)
+	setCodeData(newMM, img)
 	return &execImage{mm: newMM, entry: entry, sp: sp, path: p}, nil
 }
 
@@ -92,6 +96,7 @@ func (k *Kernel) commitExec(t *Task, img *execImage) {
 	}
 	t.SetComm(path.Base(img.path))
 	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
+	t.Signal.dumpable.Store(SUID_DUMP_USER) // set_dumpable in begin_new_exec
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
 	t.Regs = arch.TrapFrame{RIP: img.entry, RSP: img.sp, CS: arch.UserCS, SS: arch.UserSS}
@@ -102,6 +107,53 @@ func (k *Kernel) commitExec(t *Task, img *execImage) {
 		close(t.vforkDone)
 		t.vforkDone = nil
 	}
+}
+
+// setArgEnv records where the argument and environment strings lie
+// (mm->arg_start..arg_end, env_start..env_end, as create_elf_tables sets
+// them): they start at argv[0], the word after argc at the initial sp, one
+// string after the other. /proc/PID/cmdline and environ read them there.
+func setArgEnv(m *mm.MM, sp uint64, argv, envp []string) {
+	var b [8]byte
+	if m.CopyIn(b[:], sp+8) != nil {
+		return
+	}
+	if len(argv) == 0 {
+		argv = []string{""}
+	}
+	p := binary.LittleEndian.Uint64(b[:])
+	m.ArgStart = p
+	for _, a := range argv {
+		p += uint64(len(a)) + 1
+	}
+	m.ArgEnd, m.EnvStart = p, p
+	for _, e := range envp {
+		p += uint64(len(e)) + 1
+	}
+	m.EnvEnd = p
+}
+
+// setCodeData sets start_code..end_code and start_data..end_data from the
+// segments as load_elf_binary does: the code is what executable segments
+// hold of the file, the data ends with the last file byte of any segment.
+func setCodeData(m *mm.MM, img *binfmt.Image) {
+	startCode, endCode, startData, endData := ^uint64(0), uint64(0), uint64(0), uint64(0)
+	for _, s := range img.Segments {
+		exec := s.Prot&binfmt.ProtExec != 0
+		if exec && s.Vaddr < startCode {
+			startCode = s.Vaddr
+		}
+		startData = max(startData, s.Vaddr)
+		end := s.Vaddr + s.Filesz
+		if exec {
+			endCode = max(endCode, end)
+		}
+		endData = max(endData, end)
+	}
+	if startCode == ^uint64(0) {
+		startCode = 0
+	}
+	m.StartCode, m.EndCode, m.StartData, m.EndData = startCode, endCode, startData, endData
 }
 
 // flushSignalHandlers resets caught signals to SIG_DFL; ignored ones stay

@@ -9,14 +9,25 @@ import (
 func exitStatus(code int) int  { return (code & 0xff) << 8 }
 func killedStatus(sig int) int { return sig & 0x7f }
 
-// wait4 options.
+// wait4 and waitid options.
 const (
 	WNOHANG    = 0x00000001
 	WUNTRACED  = 0x00000002
+	WSTOPPED   = WUNTRACED
+	WEXITED    = 0x00000004
 	WCONTINUED = 0x00000008
 	WNOWAIT    = 0x01000000
+	WNOTHREAD  = 0x20000000
 	WALL       = 0x40000000
 	WCLONE     = 0x80000000
+)
+
+// waitid idtypes.
+const (
+	P_ALL   = 0
+	P_PID   = 1
+	P_PGID  = 2
+	P_PIDFD = 3
 )
 
 // DoExit ends task t with wait status code (do_exit): the mm, files and
@@ -60,35 +71,15 @@ func (k *Kernel) DoExit(t *Task, code int) {
 	k.exitNotify(t)
 }
 
-// exitNotify reparents t's children to the child reaper and tells t's parent
+// exitNotify reparents t's children (to another thread of t's process, a
+// subreaper ancestor, or the child reaper) and tells t's parent
 // (exit_notify): SIGCHLD and a wake-up for wait4, or autoreap when the parent
 // ignores SIGCHLD.
 func (k *Kernel) exitNotify(t *Task) {
 	k.tasklistLock.Lock()
 	t.Signal.Live--
 	groupDead := t.Signal.Live == 0
-	reaper := k.ChildReaper
-	if len(t.Children) > 0 {
-		// A live thread of the same group adopts first: the process, not
-		// the thread, is the parent (find_new_reaper's find_alive_thread).
-		if th := k.liveThreadLocked(t); th != nil {
-			reaper = th
-		}
-	}
-	for _, c := range t.Children {
-		if reaper == nil || reaper == t {
-			c.realParent.Store(k.InitTask)
-			c.Parent = k.InitTask
-			continue
-		}
-		c.realParent.Store(reaper)
-		c.Parent = reaper
-		reaper.Children = append(reaper.Children, c)
-		if c.ExitState == EXIT_ZOMBIE && reaper != nil {
-			defer reaper.WaitChldExit.WakeAll()
-		}
-	}
-	t.Children = nil
+	orphans := k.forgetOriginalParent(t)
 
 	parent := t.Parent
 	leader := t.GroupLeader
@@ -121,6 +112,7 @@ func (k *Kernel) exitNotify(t *Task) {
 	if groupDead {
 		k.exitItimers(t.Signal)
 	}
+	k.notifyReparented(t, orphans)
 
 	t.SetState(TASK_DEAD)
 	k.Sched.Dequeue(&t.Task, false)
@@ -144,21 +136,122 @@ func (k *Kernel) exitNotify(t *Task) {
 		} else {
 			k.notifyParent(lp, leader)
 		}
-		lp.WaitChldExit.WakeAll()
+		lp.GroupLeader.WaitChldExit.WakeAll()
 	}
 	if execer != nil && execer != t {
 		k.WakeUp(execer) // de_thread waits for the other threads to go
 	}
-	parent.WaitChldExit.WakeAll()
+	parent.GroupLeader.WaitChldExit.WakeAll()
 }
 
-// ignoresSIGCHLD reports whether parent reaps its children automatically
-// (SIGCHLD ignored, or SA_NOCLDWAIT).
+// ignoresSIGCHLD reports whether parent's children are reaped as they die
+// (SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT).
 func ignoresSIGCHLD(parent *Task) bool {
 	parent.Sighand.mu.Lock()
 	act := parent.Sighand.Action[SIGCHLD-1]
 	parent.Sighand.mu.Unlock()
 	return act.Handler == SIG_IGN || act.Flags&SA_NOCLDWAIT != 0
+}
+
+// orphans is what forgetOriginalParent leaves to do once tasklistLock is
+// dropped.
+type orphans struct {
+	reaper  *Task
+	pdeath  []*Task // children with a parent-death signal
+	zombies []*Task // dead children the new parent must hear of
+	dead    []*Task // dead children the new parent does not wait for
+}
+
+// forgetOriginalParent hands father's children to their new parent
+// (forget_original_parent). Called with tasklistLock held.
+func (k *Kernel) forgetOriginalParent(father *Task) (o orphans) {
+	if len(father.Children) == 0 {
+		return o
+	}
+	reaper := k.findNewReaper(father)
+	o.reaper = reaper
+	for _, c := range father.Children {
+		c.realParent.Store(reaper)
+		c.Parent = reaper
+		if reaper != k.InitTask {
+			reaper.Children = append(reaper.Children, c)
+		}
+		if c.pdeathSignal.Load() != 0 {
+			o.pdeath = append(o.pdeath, c)
+		}
+		// reparent_leader: a zombie moving to another process is news
+		// for its new parent.
+		if reaper.TGID != father.TGID && c.ThreadGroupLeader() && c.ExitState == EXIT_ZOMBIE && reaper != k.InitTask {
+			if ignoresSIGCHLD(reaper) {
+				c.ExitState = EXIT_DEAD // no waiter can take it now
+				o.dead = append(o.dead, c)
+			} else {
+				o.zombies = append(o.zombies, c)
+			}
+		}
+	}
+	father.Children = nil
+	return o
+}
+
+// findNewReaper chooses who adopts father's children (find_new_reaper):
+// another live thread of father's process, else the nearest ancestor that
+// is a child subreaper (PR_SET_CHILD_SUBREAPER) with a live thread, else
+// the child reaper, init. Called with tasklistLock held.
+func (k *Kernel) findNewReaper(father *Task) *Task {
+	if th := k.findAliveThread(father); th != nil {
+		return th
+	}
+	for r := father.RealParent(); r != nil && r.PID != 0; r = r.RealParent() {
+		if r.Signal.isChildSubreaper.Load() {
+			if th := k.findAliveThread(r); th != nil {
+				return th
+			}
+		}
+	}
+	if r := k.ChildReaper; r != nil && r.TGID != father.TGID && r.ExitState == 0 {
+		return r
+	}
+	return k.InitTask
+}
+
+// findAliveThread returns a thread of p's process that is not exiting, the
+// leader first (find_alive_thread). Called with tasklistLock held.
+func (k *Kernel) findAliveThread(p *Task) *Task {
+	alive := func(th *Task) bool { return th.Flags&PF_EXITING == 0 && th.ExitState == 0 }
+	if alive(p.GroupLeader) {
+		return p.GroupLeader
+	}
+	if p.Signal.NrThreads == 1 {
+		return nil
+	}
+	for _, th := range k.pids.tasks {
+		if th.TGID == p.TGID && alive(th) {
+			return th
+		}
+	}
+	return nil
+}
+
+// notifyReparented sends the parent-death signals and tells the new parent
+// about zombies it adopted (the rest of forget_original_parent).
+func (k *Kernel) notifyReparented(father *Task, o orphans) {
+	for _, c := range o.pdeath {
+		if sig := c.pdeathSignal.Load(); sig != 0 {
+			// group_send_sig_info(SEND_SIG_NOINFO): SI_USER from the
+			// exiting task.
+			k.SendSignalInfo(c, SigInfo{Signo: sig, Code: SI_USER, PID: int32(father.TGID)}, true)
+		}
+	}
+	for _, z := range o.dead {
+		k.releaseTask(z)
+	}
+	for _, z := range o.zombies {
+		k.sendSIGCHLD(o.reaper, z)
+	}
+	if len(o.zombies) > 0 {
+		o.reaper.GroupLeader.WaitChldExit.WakeAll()
+	}
 }
 
 // notifyParent sends SIGCHLD for the exited process whose leader is t
@@ -240,79 +333,156 @@ func (k *Kernel) releaseTask(t *Task) {
 	}
 }
 
-// WaitResult is what wait4 reports about a child.
+// WaitResult is what wait4 and waitid report about a child.
 type WaitResult struct {
 	PID    int
-	Status int
+	Status int // the wait4 status word
 	Utime  int64
 	Stime  int64
 	MinFlt uint64
 	MajFlt uint64
+	// Code and SigStatus are waitid's si_code (CLD_*) and si_status.
+	Code, SigStatus int32
+}
+
+// waitSel is which children a wait selects (wait_opts' wo_type, wo_pid).
+type waitSel struct {
+	idtype int // P_ALL, P_PID or P_PGID
+	id     int
+}
+
+// waitSelOf turns wait4's pid argument into a selection.
+func waitSelOf(t *Task, pid int) waitSel {
+	switch {
+	case pid > 0:
+		return waitSel{P_PID, pid}
+	case pid == 0:
+		return waitSel{P_PGID, t.Signal.Pgrp}
+	case pid == -1:
+		return waitSel{P_ALL, 0}
+	}
+	return waitSel{P_PGID, -pid}
+}
+
+func (w waitSel) selects(c *Task) bool {
+	switch w.idtype {
+	case P_PID:
+		return c.PID == w.id
+	case P_PGID:
+		return c.Signal.Pgrp == w.id
+	}
+	return true
 }
 
 // doWait looks for a child of t matching pid (as wait4's pid argument) that
 // has exited, and reaps it unless WNOWAIT. It returns ECHILD when no child
 // matches at all, and ok=false when children match but none has exited.
 func (k *Kernel) doWait(t *Task, pid int, options int) (res WaitResult, ok bool, err error) {
+	return k.doWaitSel(t, waitSelOf(t, pid), options|WEXITED)
+}
+
+// doWaitSel is do_wait for the children of every thread of t's process
+// selected by sel: the first one with something to report (an exit with
+// WEXITED, a stop with WSTOPPED, a continue with WCONTINUED) is reported,
+// and reaped or its report consumed unless WNOWAIT. It returns ECHILD when
+// no child matches at all, and ok=false when children match but none has
+// anything to report.
+func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, ok bool, err error) {
 	k.tasklistLock.Lock()
 	var zombie *Task
 	matched := false
-	for _, c := range t.Children {
-		if !c.ThreadGroupLeader() {
-			continue
-		}
-		switch {
-		case pid > 0 && c.PID != pid:
-			continue
-		case pid == 0 && c.Signal.Pgrp != t.Signal.Pgrp:
-			continue
-		case pid < -1 && c.Signal.Pgrp != -pid:
-			continue
+	consider := func(c *Task) (done bool) {
+		if !c.ThreadGroupLeader() || c.ExitState == EXIT_DEAD || !sel.selects(c) {
+			return false
 		}
 		// __WALL/__WCLONE select by exit signal; tamix's children all
 		// signal SIGCHLD.
 		matched = true
-		if c.ExitState == EXIT_ZOMBIE && c.Signal.Live == 0 {
-			zombie = c // (a leader with live threads is not reapable yet)
-			break
+		if c.ExitState == EXIT_ZOMBIE && c.Signal.Live == 0 && options&WEXITED != 0 {
+			// (A leader whose threads live on is not reapable yet.)
+			zombie = c
+			if options&WNOWAIT == 0 {
+				// Ours to reap: no other waiter takes it meanwhile
+				// (wait_task_zombie's cmpxchg of exit_state).
+				c.ExitState = EXIT_DEAD
+			}
+			return true
 		}
 		// Job-control changes, reported once each (wait_task_stopped,
 		// wait_task_continued).
 		sh := c.Sighand
 		sh.mu.Lock()
 		s := c.Signal
-		var status int
 		switch {
-		case options&WUNTRACED != 0 && s.Stopped && s.NotifyStop:
-			status = s.StopSig<<8 | 0x7f
+		case options&WSTOPPED != 0 && s.Stopped && s.NotifyStop:
+			res = WaitResult{Status: s.StopSig<<8 | 0x7f, Code: CLD_STOPPED, SigStatus: int32(s.StopSig)}
 			if options&WNOWAIT == 0 {
 				s.NotifyStop = false
 			}
 		case options&WCONTINUED != 0 && s.NotifyCont:
-			status = 0xffff
+			res = WaitResult{Status: 0xffff, Code: CLD_CONTINUED, SigStatus: SIGCONT}
 			if options&WNOWAIT == 0 {
 				s.NotifyCont = false
 			}
 		}
 		sh.mu.Unlock()
-		if status != 0 {
-			k.tasklistLock.Unlock()
-			return WaitResult{PID: c.TGID, Status: status, Utime: c.Utime, Stime: c.Stime}, true, nil
+		if res.Code != 0 {
+			res.PID, res.Utime, res.Stime = c.TGID, c.Utime, c.Stime
+			return true
 		}
+		return false
 	}
+	k.forEachGroupChild(t, options&WNOTHREAD != 0, consider)
 	k.tasklistLock.Unlock()
+	if res.Code != 0 {
+		return res, true, nil
+	}
 	if !matched {
 		return res, false, errno.ECHILD
 	}
 	if zombie == nil {
 		return res, false, nil
 	}
-	res = WaitResult{PID: zombie.TGID, Status: waitStatus(zombie), Utime: zombie.Signal.Utime + zombie.Signal.CUtime,
+	st := waitStatus(zombie)
+	res = WaitResult{PID: zombie.TGID, Status: st, Utime: zombie.Signal.Utime + zombie.Signal.CUtime,
 		Stime: zombie.Signal.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
+	if st&0x7f == 0 {
+		res.Code, res.SigStatus = CLD_EXITED, int32(st>>8&0xff)
+	} else {
+		res.Code, res.SigStatus = CLD_KILLED, int32(st&0x7f)
+		if st&0x80 != 0 {
+			res.Code = CLD_DUMPED
+		}
+	}
 	if options&WNOWAIT == 0 {
 		k.releaseTask(zombie)
 	}
 	return res, true, nil
+}
+
+// forEachGroupChild calls fn for the children of t, then (unless
+// nothread, __WNOTHREAD) of every other thread of t's process, as do_wait
+// loops over the thread group, until fn returns true. Called with
+// tasklistLock held.
+func (k *Kernel) forEachGroupChild(t *Task, nothread bool, fn func(c *Task) bool) {
+	for _, c := range t.Children {
+		if fn(c) {
+			return
+		}
+	}
+	if nothread || t.Signal.NrThreads == 1 {
+		return
+	}
+	for _, th := range k.pids.tasks {
+		if th.TGID != t.TGID || th == t {
+			continue
+		}
+		for _, c := range th.Children {
+			if fn(c) {
+				return
+			}
+		}
+	}
 }
 
 // WaitChild is wait4 for kernel threads (the shell): it blocks the calling

@@ -55,6 +55,9 @@ type FilesStruct struct {
 	mu    sync.Mutex
 	fds   []fdEntry
 	users int // tasks sharing the table (CLONE_FILES)
+	// owner is the process whose RLIMIT_NOFILE bounds the table (see
+	// maxFDs); nil for the idle tasks' tables.
+	owner *SignalStruct
 }
 
 // RLIMIT_NOFILE's default soft limit.
@@ -78,9 +81,10 @@ func (fs *FilesStruct) put() {
 
 // Install puts of at the lowest free descriptor >= min (get_unused_fd).
 func (fs *FilesStruct) Install(of *OpenFile, min int, cloexec bool) (int, error) {
+	limit := fs.maxFDs()
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	for fd := min; fd < NrOpenDefault; fd++ {
+	for fd := min; fd < limit; fd++ {
 		if fd >= len(fs.fds) {
 			fs.fds = append(fs.fds, make([]fdEntry, fd-len(fs.fds)+1)...)
 		}
@@ -121,7 +125,7 @@ func (fs *FilesStruct) Close(fd int) error {
 
 // Dup2 makes newfd refer to oldfd's file (closing newfd first).
 func (fs *FilesStruct) Dup2(oldfd, newfd int, cloexec bool) error {
-	if newfd < 0 || newfd >= NrOpenDefault {
+	if newfd < 0 || newfd >= fs.maxFDs() {
 		return errno.EBADF
 	}
 	fs.mu.Lock()
@@ -169,7 +173,11 @@ func (fs *FilesStruct) Cloexec(fd int) (bool, error) {
 func (fs *FilesStruct) dup() *FilesStruct {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	n := &FilesStruct{fds: append([]fdEntry(nil), fs.fds...), users: 1}
+	fds := fs.fds
+	for len(fds) > 0 && fds[len(fds)-1].file == nil {
+		fds = fds[:len(fds)-1] // sized by the highest open fd (sane_fdtable_size)
+	}
+	n := &FilesStruct{fds: append([]fdEntry(nil), fds...), users: 1, owner: fs.owner}
 	for _, e := range n.fds {
 		if e.file != nil {
 			e.file.get()

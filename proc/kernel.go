@@ -59,6 +59,8 @@ type Kernel struct {
 
 	// Stats.
 	Forks atomic.Uint64
+	// CPUStat is each CPU's time by kind (/proc/stat).
+	CPUStat []CPUTimes
 	// Trace logs every system call (the shell's strace command).
 	Trace atomic.Bool
 }
@@ -99,6 +101,7 @@ func NewKernel(c Config) *Kernel {
 	}
 	k.timers.arm = c.ArmTimer
 	k.pids.init()
+	k.CPUStat = make([]CPUTimes, c.NCPU)
 	k.Sched = sched.New(c.NCPU, c.Clock)
 	// Wake-up preemption of a task on another CPU needs an IPI there.
 	k.Sched.SendReschedIPI = k.Resched
@@ -108,6 +111,7 @@ func NewKernel(c Config) *Kernel {
 		k.IdleTasks = append(k.IdleTasks, idle)
 	}
 	k.InitTask = k.IdleTasks[0]
+	k.setInitRlimits()
 	return k
 }
 

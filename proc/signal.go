@@ -272,6 +272,8 @@ type SignalStruct struct {
 	Utime, Stime int64
 	// The interval timers (real_timer, it_real_incr, it[]).
 	it itimers
+
+	procsysSignal // rlimits, subreaper, dumpable (procsys.go)
 }
 
 func newSignalStruct() *SignalStruct { return &SignalStruct{NrThreads: 1, Live: 1} }
@@ -302,9 +304,10 @@ func defaultAction(sig int) sigDefault {
 }
 
 // sigIgnored reports whether sending sig to t would be discarded
-// (sig_ignored: ignored explicitly, or by default and not blocked).
+// (sig_ignored: ignored explicitly, or by default and not blocked — nor
+// waited for by rt_sigtimedwait, whose real mask is realBlocked).
 func sigIgnored(t *Task, sig int) bool {
-	if t.Blocked.Has(sig) {
+	if t.Blocked.Has(sig) || t.realBlocked.Has(sig) {
 		return false
 	}
 	h := t.Sighand.Action[sig-1].Handler

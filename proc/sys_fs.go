@@ -185,7 +185,7 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 		if err != nil {
 			return 0, err
 		}
-		if ino, err = v.Open(base, path, flags, mode&0o7777&^umask); err != nil {
+		if ino, err = v.OpenAs(t, base, path, flags, mode&0o7777&^umask); err != nil {
 			return 0, err
 		}
 		st = fsState(t)
@@ -282,8 +282,8 @@ func sysFstat(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	return 0, t.copyOut(a[1], s.Encode())
 }
 
-// doFstatat is vfs_fstatat (stat, lstat, newfstatat). There are no
-// symbolic links, so AT_SYMLINK_NOFOLLOW changes nothing.
+// doFstatat is vfs_fstatat (stat, lstat, newfstatat). The only symbolic
+// links are /proc's: AT_SYMLINK_NOFOLLOW stats those themselves.
 func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uint64, error) {
 	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
 		return 0, errno.EINVAL
@@ -321,7 +321,7 @@ func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uin
 		if err != nil {
 			return 0, err
 		}
-		ino, err := v.Lookup(base, path)
+		ino, err := v.LookupAs(t, base, path, flags&AT_SYMLINK_NOFOLLOW != 0)
 		if err != nil {
 			return 0, err
 		}
@@ -354,7 +354,7 @@ func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags
 	if path == "" {
 		path = "."
 	}
-	return 0, v.Access(base, path, mode)
+	return 0, v.AccessAs(t, base, path, mode)
 }
 
 // sysGetcwd copies the working directory's path: its length with the NUL,
@@ -393,7 +393,7 @@ func sysChdir(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	d, err := v.Lookup(k.cwd(t), path)
+	d, err := v.LookupAs(t, k.cwd(t), path, false)
 	if err != nil {
 		return 0, err
 	}

@@ -379,7 +379,7 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	switch a[1] {
 	case F_DUPFD, F_DUPFD_CLOEXEC:
 		min := int(int32(a[2]))
-		if min < 0 || min >= NrOpenDefault {
+		if min < 0 || min >= t.Signal.nofile() { // RLIMIT_NOFILE
 			return 0, errno.EINVAL
 		}
 		of.get()

@@ -92,7 +92,7 @@ func (k *Kernel) doPoll(t *Task, fdsVA, nfds uint64, deadline int64, intr errno.
 	if st := peekFsState(t); st != nil {
 		k.pollUnqueue(t, st)
 	}
-	if nfds > NrOpenDefault { // RLIMIT_NOFILE
+	if nfds > uint64(t.Signal.nofile()) { // RLIMIT_NOFILE
 		return 0, errno.EINVAL
 	}
 	raw, err := t.copyIn(fdsVA, int(nfds)*pollfdSize)
@@ -150,6 +150,23 @@ func (k *Kernel) doPoll(t *Task, fdsVA, nfds uint64, deadline int64, intr errno.
 	}
 	// Queue on every file, then look again before sleeping: a wake-up
 	// between the two scans is not lost.
+	st := k.pollQueue(t, files)
+	if n := scan(); n > 0 {
+		k.pollCancel(t, st)
+		return finish(n)
+	}
+	if deadline >= 0 {
+		k.timers.add(deadline, t)
+	}
+	return 0, errBlock
+}
+
+// pollQueue puts t once on the wait queue of each file (poll_wait; nil
+// entries are skipped) and marks it TASK_INTERRUPTIBLE. The entries stay
+// in t's fsTaskState until pollUnqueue: when the call runs again after a
+// wake-up, or by pollCancel when a second look finds a file ready. poll,
+// ppoll, select and pselect6 share it.
+func (k *Kernel) pollQueue(t *Task, files []*OpenFile) *fsTaskState {
 	st := fsState(t)
 	w := &fs.Waiter{Wake: func() bool { return k.WakeUp(t) }}
 	seen := map[*fs.WaitQueue]bool{}
@@ -164,17 +181,15 @@ func (k *Kernel) doPoll(t *Task, fdsVA, nfds uint64, deadline int64, intr errno.
 		}
 	}
 	t.SetState(TASK_INTERRUPTIBLE)
-	if n := scan(); n > 0 {
-		k.pollUnqueue(t, st)
-		t.piLock.Lock()
-		t.SetState(TASK_RUNNING)
-		t.piLock.Unlock()
-		return finish(n)
-	}
-	if deadline >= 0 {
-		k.timers.add(deadline, t)
-	}
-	return 0, errBlock
+	return st
+}
+
+// pollCancel undoes pollQueue: t does not sleep after all.
+func (k *Kernel) pollCancel(t *Task, st *fsTaskState) {
+	k.pollUnqueue(t, st)
+	t.piLock.Lock()
+	t.SetState(TASK_RUNNING)
+	t.piLock.Unlock()
 }
 
 // pollUnqueue takes a poll's entries off their queues (poll_freewait).

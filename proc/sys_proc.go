@@ -76,7 +76,7 @@ func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		img, err := k.prepareExec(filename, argv, envp)
+		img, err := k.prepareExec(t, filename, argv, envp)
 		if err != nil {
 			return 0, err // the other threads live on
 		}
@@ -93,40 +93,49 @@ func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 }
 
 func sysWait4(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	pid, options := int(int32(a[0])), int(a[2])
-	if options&^(WNOHANG|WUNTRACED|WCONTINUED|WNOWAIT|WALL|WCLONE|0x20000000) != 0 {
+	pid, options := int(int32(a[0])), int(uint32(a[2]))
+	// kernel_wait4: WNOWAIT and WEXITED are waitid's only.
+	if options&^(WNOHANG|WUNTRACED|WCONTINUED|WNOTHREAD|WALL|WCLONE) != 0 {
 		return 0, errno.EINVAL
 	}
 	if pid == -(1 << 31) {
 		return 0, errno.ESRCH
 	}
-	k.prepareToWait(t, &t.GroupLeader.WaitChldExit)
-	res, ok, err := k.doWait(t.GroupLeader, pid, options)
-	if err != nil || ok || options&WNOHANG != 0 {
-		k.finishWait(t, &t.GroupLeader.WaitChldExit)
-		if err != nil {
+	res, ok, err := k.waitOrSleep(t, waitSelOf(t, pid), options|WEXITED)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if a[1] != 0 {
+		if err := t.putInt32(a[1], int32(res.Status)); err != nil {
 			return 0, err
 		}
-		if !ok {
-			return 0, nil
+	}
+	if a[3] != 0 {
+		if err := t.copyOut(a[3], encodeRusage(res.Utime, res.Stime, res.MinFlt, res.MajFlt, 0, 0)); err != nil {
+			return 0, err
 		}
-		if a[1] != 0 {
-			if err := t.putInt32(a[1], int32(res.Status)); err != nil {
-				return 0, err
-			}
-		}
-		if a[3] != 0 {
-			if err := t.copyOut(a[3], encodeRusage(res.Utime, res.Stime, res.MinFlt, res.MajFlt, 0, 0)); err != nil {
-				return 0, err
-			}
-		}
-		return uint64(res.PID), nil
+	}
+	return uint64(res.PID), nil
+}
+
+// waitOrSleep is do_wait's loop for wait4 and waitid: it reports a child
+// (ok), or nothing with WNOHANG, or puts t to sleep on its process's
+// wait_chldexit queue (errBlock) until a child changes state or a signal
+// comes (ERESTARTSYS).
+func (k *Kernel) waitOrSleep(t *Task, sel waitSel, options int) (WaitResult, bool, error) {
+	q := &t.GroupLeader.WaitChldExit
+	q.Remove(&t.waiter) // still queued if a signal, not a child, woke us
+	k.prepareToWait(t, q)
+	res, ok, err := k.doWaitSel(t, sel, options)
+	if err != nil || ok || options&WNOHANG != 0 {
+		k.finishWait(t, q)
+		return res, ok, err
 	}
 	if k.signalPending(t) {
-		k.finishWait(t, &t.GroupLeader.WaitChldExit)
-		return 0, errno.ERESTARTSYS
+		k.finishWait(t, q)
+		return res, false, errno.ERESTARTSYS
 	}
-	return 0, errBlock
+	return res, false, errBlock
 }
 
 // getrusage who.

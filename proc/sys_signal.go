@@ -300,7 +300,7 @@ func (k *Kernel) notifyParentJobctl(t *Task, code int32, sig int) {
 	if act.Flags&SA_NOCLDSTOP == 0 && parent.MM != nil {
 		k.SendSignalInfo(parent, SigInfo{Signo: SIGCHLD, Code: code, PID: int32(leader.TGID), Status: int32(sig)}, true)
 	}
-	parent.WaitChldExit.WakeAll()
+	parent.GroupLeader.WaitChldExit.WakeAll()
 }
 
 // threadsOf returns the live threads of t's group.
@@ -361,29 +361,9 @@ func (k *Kernel) signalPending(t *Task) bool {
 // ITIMER_REAL (dequeue_signal → posixtimer_rearm_itimer).
 func (k *Kernel) dequeueSignal(t *Task) (SigInfo, bool) {
 	t.Sighand.mu.Lock()
-	const synchronous = SigSet(1<<(SIGSEGV-1) | 1<<(SIGBUS-1) | 1<<(SIGILL-1) | 1<<(SIGTRAP-1) | 1<<(SIGFPE-1) | 1<<(SIGSYS-1))
-	for _, p := range []*SigPending{&t.Pending, &t.Signal.SharedPending} {
-		ready := p.Set &^ t.Blocked
-		if ready == 0 {
-			continue
-		}
-		if ready&synchronous != 0 {
-			ready &= synchronous
-		}
-		sig := 1
-		for ready&1 == 0 {
-			ready >>= 1
-			sig++
-		}
-		si := p.take(sig)
-		t.Sighand.mu.Unlock()
-		if sig == SIGALRM && p == &t.Signal.SharedPending {
-			k.rearmItimerReal(t.Signal)
-		}
-		return si, true
-	}
+	set := ^t.Blocked
 	t.Sighand.mu.Unlock()
-	return SigInfo{}, false
+	return k.dequeueSignalFrom(t, set)
 }
 
 // DoSignal delivers pending signals before t returns to user mode

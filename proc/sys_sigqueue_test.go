@@ -10,8 +10,8 @@ import (
 	"tamix/errno"
 )
 
-// siginfo builds a user siginfo with si_code and si_value.
-func (u *utask) siginfo(signo, code int32, value uint64) uint64 {
+// userSiginfo builds a user siginfo with si_code and si_value.
+func (u *utask) userSiginfo(signo, code int32, value uint64) uint64 {
 	b := make([]byte, 128)
 	binary.LittleEndian.PutUint32(b[0:], uint32(signo))
 	binary.LittleEndian.PutUint32(b[8:], uint32(code))
@@ -31,24 +31,24 @@ func TestRtSigqueueinfo(t *testing.T) {
 		args func() []uint64
 		err  error
 	}{
-		{"queue to self", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, nil},
-		{"queue to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, nil},
-		{"SI_USER to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.siginfo(0, SI_USER, 1)} }, errno.EPERM},
-		{"SI_KERNEL to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.siginfo(0, SI_KERNEL, 1)} }, errno.EPERM},
-		{"SI_TKILL to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.siginfo(0, SI_TKILL, 1)} }, errno.EPERM},
-		{"SI_USER to self", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, SIGUSR1, u.siginfo(0, SI_USER, 1)} }, nil},
+		{"queue to self", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, nil},
+		{"queue to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, nil},
+		{"SI_USER to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.userSiginfo(0, SI_USER, 1)} }, errno.EPERM},
+		{"SI_KERNEL to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.userSiginfo(0, SI_KERNEL, 1)} }, errno.EPERM},
+		{"SI_TKILL to another", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{oth, SIGUSR1, u.userSiginfo(0, SI_TKILL, 1)} }, errno.EPERM},
+		{"SI_USER to self", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, SIGUSR1, u.userSiginfo(0, SI_USER, 1)} }, nil},
 		{"bad siginfo", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, SIGUSR1, kernelVA} }, errno.EFAULT},
-		{"EPERM before ESRCH", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{99999, SIGUSR1, u.siginfo(0, SI_USER, 1)} }, errno.EPERM},
-		{"no such process", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{99999, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, errno.ESRCH},
-		{"pid 0", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{0, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, errno.ESRCH},
-		{"bad signal", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, 65, u.siginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
-		{"signal 0", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, 0, u.siginfo(0, SI_QUEUE, 1)} }, nil},
-		{"tg to self", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(u.TGID), self, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, nil},
-		{"tg tid 0", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(u.TGID), 0, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
-		{"tg tgid 0", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{0, self, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
-		{"tg wrong group", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(other.TGID), self, SIGUSR1, u.siginfo(0, SI_QUEUE, 1)} }, errno.ESRCH},
-		{"tg SI_TKILL to another", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(other.TGID), oth, SIGUSR1, u.siginfo(0, SI_TKILL, 1)} }, errno.EPERM},
-		{"tg bad signal", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(u.TGID), self, 99, u.siginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
+		{"EPERM before ESRCH", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{99999, SIGUSR1, u.userSiginfo(0, SI_USER, 1)} }, errno.EPERM},
+		{"no such process", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{99999, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.ESRCH},
+		{"pid 0", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{0, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.ESRCH},
+		{"bad signal", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, 65, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
+		{"signal 0", SYS_rt_sigqueueinfo, func() []uint64 { return []uint64{self, 0, u.userSiginfo(0, SI_QUEUE, 1)} }, nil},
+		{"tg to self", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(u.TGID), self, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, nil},
+		{"tg tid 0", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(u.TGID), 0, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
+		{"tg tgid 0", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{0, self, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
+		{"tg wrong group", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(other.TGID), self, SIGUSR1, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.ESRCH},
+		{"tg SI_TKILL to another", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(other.TGID), oth, SIGUSR1, u.userSiginfo(0, SI_TKILL, 1)} }, errno.EPERM},
+		{"tg bad signal", SYS_rt_tgsigqueueinfo, func() []uint64 { return []uint64{uint64(u.TGID), self, 99, u.userSiginfo(0, SI_QUEUE, 1)} }, errno.EINVAL},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,13 +63,13 @@ func TestSigqueueValueAndOrder(t *testing.T) {
 	u := h.newTask(t)
 	u.Blocked = Bit(SIGRTMIN) | Bit(SIGRTMIN+1) | Bit(SIGUSR2)
 	for i := range 3 {
-		_, err := u.call(SYS_rt_sigqueueinfo, uint64(u.PID), SIGRTMIN+1, u.siginfo(99, SI_QUEUE, uint64(10+i)))
+		_, err := u.call(SYS_rt_sigqueueinfo, uint64(u.PID), SIGRTMIN+1, u.userSiginfo(99, SI_QUEUE, uint64(10+i)))
 		require.NoError(t, err)
-		_, err = u.call(SYS_rt_sigqueueinfo, uint64(u.PID), SIGRTMIN, u.siginfo(99, SI_QUEUE, uint64(20+i)))
+		_, err = u.call(SYS_rt_sigqueueinfo, uint64(u.PID), SIGRTMIN, u.userSiginfo(99, SI_QUEUE, uint64(20+i)))
 		require.NoError(t, err)
 	}
 	for i := range 2 {
-		_, err := u.call(SYS_rt_tgsigqueueinfo, uint64(u.TGID), uint64(u.PID), SIGUSR2, u.siginfo(0, SI_QUEUE, uint64(1+i)))
+		_, err := u.call(SYS_rt_tgsigqueueinfo, uint64(u.TGID), uint64(u.PID), SIGUSR2, u.userSiginfo(0, SI_QUEUE, uint64(1+i)))
 		require.NoError(t, err)
 	}
 	u.Blocked = 0

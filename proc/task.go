@@ -131,6 +131,8 @@ type Task struct {
 	LastENOSYS uint64
 	// exited is closed when the task becomes a zombie (kernel waiters).
 	exited chan struct{}
+
+	procsysTask // pdeath_signal, no_new_privs, sigtimedwait's masks (procsys.go)
 }
 
 // State returns __state.

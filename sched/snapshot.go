@@ -15,6 +15,11 @@ type TaskInfo struct {
 	SumExecRuntime int64
 	Nvcsw, Nivcsw  uint64
 	CPUsMask       CPUMask
+	// For /proc/PID/sched.
+	ExecStart    int64  // se.exec_start
+	NrMigrations uint64 // se.nr_migrations
+	Weight       uint64 // se.load.weight (unscaled)
+	NrSwitches   uint64 // times switched in (sched_info.pcount)
 }
 
 // CPUInfo is one runqueue (a /proc/sched_debug in small).
@@ -52,6 +57,10 @@ func taskInfo(rq *RQ, p *Task) TaskInfo {
 		Nvcsw:          p.Nvcsw,
 		Nivcsw:         p.Nivcsw,
 		CPUsMask:       p.CPUsMask,
+		ExecStart:      p.SE.ExecStart,
+		NrMigrations:   p.SE.NrMigrations,
+		Weight:         p.SE.Load.Weight,
+		NrSwitches:     p.NrSwitches,
 	}
 }
 

@@ -19,6 +19,10 @@ import (
 func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	return v.open(base, path, flags, perm)
+}
+
+func (v *FS) open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
 	var ino *Inode
 	if flags&fs.O_CREAT != 0 {
 		dir, last, slash, err := v.walk(base, path)
@@ -28,7 +32,13 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 		if last == "" || last == "." || last == ".." || slash {
 			return nil, errno.EISDIR
 		}
-		if ex, ok := dir.children[last]; ok {
+		ex, ok := dir.children[last]
+		if !ok && dir.synth != nil && !slash {
+			if e, err := v.synthStep(dir, last, true); err == nil {
+				ex, ok = e, true
+			}
+		}
+		if ok {
 			if flags&fs.O_EXCL != 0 {
 				return nil, errno.EEXIST
 			}
@@ -66,6 +76,9 @@ func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 // return errno.EAGAIN, meaning sleep on ino.Pipe().Wait() and call again.
 // A device node without a driver is ENXIO, as in Linux.
 func (v *FS) OpenInode(ino *Inode, flags int, st *ipc.FifoOpen) (fs.File, error) {
+	if ino.synth != nil && !ino.IsDir() {
+		return ino.synth.Open(ino, flags)
+	}
 	switch ino.Mode & S_IFMT {
 	case S_IFDIR:
 		return &Dir{v: v, ino: ino}, nil
@@ -127,6 +140,7 @@ func (v *FS) Stat(ino *Inode) Stat {
 	s := Stat{Dev: ino.Dev, Ino: ino.Ino, Nlink: ino.Nlink, Mode: ino.Mode, Rdev: ino.Rdev,
 		Blksize: 4096, Atime: ino.Mtime, Mtime: ino.Mtime, Ctime: ino.Ctime}
 	switch {
+	case ino.synth != nil: // size 0, as procfs reports
 	case ino.IsReg():
 		s.Size = int64(len(ino.data))
 		s.Blocks = (s.Size + 4095) / 4096 * 8
@@ -163,6 +177,9 @@ func (v *FS) StatFile(f fs.File) (s Stat, ok bool) {
 				return v.Stat(ino), true
 			}
 		}
+	}
+	if f, ok := f.(interface{ Inode() *Inode }); ok && v != nil {
+		return v.Stat(f.Inode()), true // a synthetic filesystem's file
 	}
 	if v != nil && v.conIno != nil && f == v.console {
 		return v.Stat(v.conIno), true
@@ -342,6 +359,15 @@ func (d *Dir) Getdents64(size int) ([]byte, error) {
 		name string
 	}
 	ents := []ent{{d.ino.Ino, DT_DIR, "."}, {d.ino.parent.inoOr(d.ino), DT_DIR, ".."}}
+	if d.ino.synth != nil {
+		des, err := synthDirents(d.ino)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range des {
+			ents = append(ents, ent{e.Ino, e.Type, e.Name})
+		}
+	}
 	for _, c := range d.v.children(d.ino) {
 		ents = append(ents, ent{c.Ino, dtype(c.Mode), c.name})
 	}

@@ -7,6 +7,8 @@
 //	       root may add FIFOs and device nodes
 //	/tmp   tmpfs-like, mode 01777: FIFOs (mkfifo, mknod S_IFIFO), device
 //	       nodes; no regular files (see Open)
+//	/proc  a synthetic filesystem (package procfs) mounted with Mount:
+//	       its Synthetic makes the inodes on each lookup (synthetic.go)
 //
 // Everything is plain Go: proc's system calls call in here with kernel
 // strings, so it is tested on the host.
@@ -83,6 +85,9 @@ type Inode struct {
 	children map[string]*Inode // directories
 	data     []byte            // regular files (the images)
 	pipe     *ipc.Pipe         // FIFOs
+
+	synth   Synthetic // the synthetic filesystem it belongs to (synthetic.go)
+	Private any       // the synthetic filesystem's data (i_private)
 }
 
 // IsDir, IsFifo, IsReg and IsChr test the file type.
@@ -113,6 +118,11 @@ type FS struct {
 	console fs.File
 	devs    map[uint64]func() fs.File // character devices by rdev
 	conIno  *Inode
+
+	// caller and linkDepth belong to the walk in progress (v.mu held):
+	// the task it resolves for and the symbolic links it followed.
+	caller    any
+	linkDepth int
 }
 
 // New builds the namespace.
@@ -277,6 +287,9 @@ func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 	}
 	ino, ok := dir.children[name]
 	if !ok {
+		if dir.synth != nil {
+			return v.synthStep(dir, name, true)
+		}
 		return nil, errno.ENOENT
 	}
 	return ino, nil
@@ -338,6 +351,9 @@ func (v *FS) create(base *Inode, path string, mode uint32, rdev uint64) (*Inode,
 	if _, ok := dir.children[last]; ok {
 		return nil, errno.EEXIST
 	}
+	if dir.synth != nil {
+		return nil, v.synthCreate(dir, last)
+	}
 	if slash {
 		return nil, errno.ENOENT // "a/" names a directory that is not there
 	}
@@ -372,6 +388,9 @@ func (v *FS) Unlink(base *Inode, path string) error {
 	if last == "" || last == "." || last == ".." {
 		return errno.EISDIR
 	}
+	if dir.synth != nil {
+		return v.synthUnlink(dir, last)
+	}
 	if dir.readOnly {
 		return errno.EROFS
 	}
@@ -404,6 +423,10 @@ func (v *FS) Access(base *Inode, path string, mode uint32) error {
 	if err != nil {
 		return err
 	}
+	return v.access(ino, mode)
+}
+
+func (v *FS) access(ino *Inode, mode uint32) error {
 	if mode&W_OK != 0 && ino.readOnly && (ino.IsReg() || ino.IsDir()) {
 		return errno.EROFS
 	}

@@ -370,3 +370,6 @@ func IdleUnless(busy func() bool) {
 	idleHalt()
 	irqRestore(f)
 }
+
+// CPUID executes CPUID with leaf and subleaf on this CPU.
+func CPUID(leaf, sub uint32) (a, b, c, d uint32) { return cpuidRaw(leaf, sub) }

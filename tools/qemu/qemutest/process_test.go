@@ -90,6 +90,10 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"execthread", []string{"execthread"}},
 		{"threadexit", []string{"threadexit"}},
 		{"timers", []string{"timers"}},
+		{"procsys", []string{"procsys"}},
+		{"procfs", []string{"procfs"}},
+		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
+		{"iosys", []string{"iosys"}},
 		{"epolltest", []string{"epolltest"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {

@@ -69,13 +69,19 @@ func TestScheduler(t *testing.T) {
 	})
 
 	t.Run("four spinners on two CPUs", func(t *testing.T) {
-		out := runAll(t, m, "spin 3 a &", "spin 3 b &", "spin 3 c &", "spin 3 d &")
-		res := parseSpins(out)
-		require.Len(t, res, 4, out)
+		var res map[string]spinResult
 		total := 0.0
-		for _, s := range res {
-			t.Logf("spinner %s: %.1f%% of a CPU", s.label, 100*s.share())
-			total += s.share()
+		// A second try when the host starved QEMU's vCPU threads: the
+		// guest then loses ticks, and with them the spinners' CPU time.
+		for try := 0; try < 2 && total <= 1.2; try++ {
+			out := runAll(t, m, "spin 3 a &", "spin 3 b &", "spin 3 c &", "spin 3 d &")
+			res = parseSpins(out)
+			require.Len(t, res, 4, out)
+			total = 0
+			for _, s := range res {
+				t.Logf("try %d: spinner %s: %.1f%% of a CPU", try+1, s.label, 100*s.share())
+				total += s.share()
+			}
 		}
 		// Target: 50% each. Under TCG on a loaded host the kernel's own
 		// work takes a varying part of each CPU, so the test checks what
