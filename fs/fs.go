@@ -68,6 +68,12 @@ type WaitQueue struct {
 // Waiter is one entry on a WaitQueue.
 type Waiter struct {
 	Wake func() bool // must not block or touch the queue
+	// Keyed, when set, is called instead of Wake with the POLL* events the
+	// wake-up is about (0: not said), and the entry stays queued until it
+	// is Removed: an epoll registration (Linux's ep_poll_callback entry,
+	// which stays on the file's queue for as long as it is registered).
+	// Like Wake, it must not block or touch the queue.
+	Keyed func(key uint32)
 }
 
 // Add puts w on the queue.
@@ -93,14 +99,36 @@ func (q *WaitQueue) Remove(w *Waiter) {
 // Linux, the wake functions run under the queue's lock, so the queue keeps
 // its array and a wait-wake cycle allocates nothing; a wake function must
 // not touch the queue itself.
-func (q *WaitQueue) WakeAll() {
+func (q *WaitQueue) WakeAll() { q.WakeKey(0) }
+
+// WakeKey is WakeAll for a wake-up about the POLL* events in key
+// (wake_up_poll): keyed entries (epoll) that wait for none of them ignore
+// it. Keyed entries stay queued; the others are dropped.
+func (q *WaitQueue) WakeKey(key uint32) {
 	q.mu.Lock()
-	for i, w := range q.waiters {
+	n := 0
+	for _, w := range q.waiters {
+		if w.Keyed != nil {
+			w.Keyed(key)
+			q.waiters[n] = w
+			n++
+			continue
+		}
 		w.Wake()
-		q.waiters[i] = nil
 	}
-	q.waiters = q.waiters[:0]
+	clear(q.waiters[n:])
+	q.waiters = q.waiters[:n]
 	q.mu.Unlock()
+}
+
+// RecordFile is implemented by files whose read and write move one record
+// per call (eventfd's 8-byte counter): a blocking write is not looped until
+// every byte is written, and a read of fewer than RecordSize bytes (zero
+// too) or a write of any other size is EINVAL before user memory is
+// touched.
+type RecordFile interface {
+	File
+	RecordSize() int
 }
 
 // Len is the number of sleepers.

@@ -180,7 +180,7 @@ func (p *Pipe) read(b []byte) (int, error) {
 	writers := p.writers
 	p.mu.Unlock()
 	if ret > 0 {
-		p.wait.WakeAll() // room for writers
+		p.wait.WakeKey(fs.POLLOUT | fs.POLLWRNORM) // room for writers
 		return ret, nil
 	}
 	if writers == 0 {
@@ -226,7 +226,7 @@ func (p *Pipe) write(b []byte) (int, error) {
 	if ret == 0 {
 		return 0, errno.EAGAIN
 	}
-	p.wait.WakeAll() // data for readers
+	p.wait.WakeKey(fs.POLLIN | fs.POLLRDNORM) // data for readers
 	return ret, nil
 }
 

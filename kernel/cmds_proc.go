@@ -3,17 +3,17 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
-
-	"sort"
 	"strconv"
 	"strings"
-	"tamix/fs"
-	"tamix/ipc"
-	"tamix/vfs"
 
 	"tamix/errno"
+	"tamix/fs"
+	"tamix/ipc"
 	"tamix/proc"
+	"tamix/vfs"
 )
 
 // job is a program the shell started in the background.
@@ -29,7 +29,7 @@ var (
 )
 
 func addProcessCommands(sh *shell) {
-	sh.add(&command{name: "ls", usage: "ls [/bin]", help: "list the embedded programs", run: cmdLs})
+	sh.add(&command{name: "ls", usage: "ls [DIR]", help: "list a directory (default /bin: the embedded programs and their sizes)", run: cmdLs})
 	sh.add(&command{name: "ps", usage: "ps", help: "list tasks: PID, PPID, state, CPU, policy/nice, faults, comm", run: cmdPs})
 	sh.add(&command{name: "jobs", usage: "jobs", help: "list background jobs", run: func(sh *shell, _ []string) int {
 		for _, j := range jobs {
@@ -210,21 +210,57 @@ func startProgram(sh *shell, args []string, background bool, setup func(*proc.Ta
 func cmdLs(sh *shell, args []string) int {
 	dir := "/bin"
 	if len(args) > 1 {
-		dir = strings.TrimSuffix(args[1], "/")
+		dir = args[1]
 	}
-	if dir != "/bin" {
-		fmt.Fprintf(sh.out, "ls: %s: No such file or directory\n", dir)
+	names, err := listDir(dir)
+	if err != nil {
+		fmt.Fprintf(sh.out, "ls: %s: %v\n", dir, err)
 		return 1
 	}
-	var names []string
-	for p := range kern.Images {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	for _, p := range names {
-		fmt.Fprintf(sh.out, "%8d  %s\n", len(kern.Images[p]), strings.TrimPrefix(p, "/bin/"))
+	for _, n := range names {
+		if img, ok := kern.Images["/bin/"+n]; ok && strings.TrimSuffix(dir, "/") == "/bin" {
+			fmt.Fprintf(sh.out, "%8d  %s\n", len(img), n)
+			continue
+		}
+		fmt.Fprintln(sh.out, n)
 	}
 	return 0
+}
+
+// listDir reads a directory's names through the VFS, as getdents64 does
+// for a program (without "." and "..").
+func listDir(path string) ([]string, error) {
+	ino, err := kern.VFS.Lookup(nil, path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := kern.VFS.OpenInode(ino, fs.O_RDONLY|fs.O_DIRECTORY, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Release()
+	d, ok := f.(*vfs.Dir)
+	if !ok {
+		return nil, errno.ENOTDIR
+	}
+	var names []string
+	for {
+		b, err := d.Getdents64(4096)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == 0 {
+			return names, nil
+		}
+		for len(b) >= 19 {
+			reclen := int(binary.LittleEndian.Uint16(b[16:]))
+			name := string(bytes.TrimRight(b[19:reclen], "\x00"))
+			if name != "." && name != ".." {
+				names = append(names, name)
+			}
+			b = b[reclen:]
+		}
+	}
 }
 
 func cmdPs(sh *shell, _ []string) int {

@@ -15,6 +15,9 @@ type OpenFile struct {
 	mu    sync.Mutex
 	Flags int // O_ACCMODE, O_NONBLOCK, O_APPEND
 	refs  int
+	// epitems are the epoll registrations of this open file (f_ep), under
+	// mu; they go when the last reference does (eventpoll_release).
+	epitems []*epitem
 }
 
 // NewOpenFile wraps f with flags and one reference.
@@ -28,6 +31,7 @@ func (of *OpenFile) put() {
 	last := of.refs == 0
 	of.mu.Unlock()
 	if last {
+		eventpollRelease(of)
 		of.File.Release()
 	}
 }

@@ -87,6 +87,7 @@ const (
 	SI_USER       = 0
 	SI_KERNEL     = 0x80
 	SI_TKILL      = -6
+	SI_QUEUE      = -1
 	CLD_STOPPED   = 5
 	CLD_CONTINUED = 6
 	CLD_EXITED    = 1
@@ -162,12 +163,20 @@ type SigInfo struct {
 	PID, UID           int32  // sender (kill), or the child (SIGCHLD)
 	Status             int32  // SIGCHLD: exit code or signal
 	Addr               uint64 // SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP: the address
+	// Raw is a siginfo from user space (rt_sigqueueinfo), kept whole:
+	// si_pid, si_uid and si_value are what the sender wrote.
+	Raw *[128]byte
 }
 
 // encode lays out siginfo_t (128 bytes) for the user signal frame.
 func (si *SigInfo) encode() []byte {
 	b := make([]byte, 128)
 	le := binary.LittleEndian
+	if si.Raw != nil {
+		copy(b, si.Raw[:])
+		le.PutUint32(b[0:], uint32(si.Signo))
+		return b
+	}
 	le.PutUint32(b[0:], uint32(si.Signo))
 	le.PutUint32(b[4:], uint32(si.Errno))
 	le.PutUint32(b[8:], uint32(si.Code))

@@ -45,6 +45,9 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	if write && acc == fs.O_RDONLY || !write && acc == fs.O_WRONLY {
 		return 0, errno.EBADF
 	}
+	if rf, ok := of.File.(fs.RecordFile); ok {
+		return k.recordRW(t, of, rf, write, iov)
+	}
 	var total uint64
 	for _, v := range iov {
 		total += v.len

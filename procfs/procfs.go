@@ -401,6 +401,9 @@ func (f *FS) describe(file fs.File) string {
 	if p, ok := file.(*ipc.File); ok {
 		return "pipe:[" + strconv.FormatUint(p.Pipe().Ino, 10) + "]"
 	}
+	if a, ok := file.(interface{ AnonName() string }); ok {
+		return "anon_inode:" + a.AnonName() // eventpoll, eventfd
+	}
 	return "anon_inode:[unknown]"
 }
 

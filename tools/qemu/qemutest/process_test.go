@@ -94,6 +94,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procfs", []string{"procfs"}},
 		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
 		{"iosys", []string{"iosys"}},
+		{"epolltest", []string{"epolltest"}},
 		{"tmpfs", []string{"tmpfs"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
