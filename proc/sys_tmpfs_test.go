@@ -415,6 +415,30 @@ func TestPositionalTmpfs(t *testing.T) {
 	assert.Zero(t, n)
 }
 
+// TestEpollRegular: regular files, directories and /dev/null have no poll
+// method (file_can_poll): epoll_ctl refuses them.
+func TestEpollRegular(t *testing.T) {
+	h := newHarness(t)
+	u := h.newTask(t)
+	ep, err := u.call(SYS_epoll_create1, 0)
+	require.NoError(t, err)
+	ev := u.alloc(12)
+	r, _ := u.mkpipe(t, 0)
+	for _, tc := range []struct {
+		fd  uint64
+		err error
+	}{
+		{u.openMode(t, "/tmp/f", fs.O_RDWR|fs.O_CREAT, 0o644), errno.EPERM},
+		{u.openMode(t, "/tmp", fs.O_RDONLY|fs.O_DIRECTORY, 0), errno.EPERM},
+		{u.openMode(t, "/bin/cat", fs.O_RDONLY, 0), errno.EPERM},
+		{u.openMode(t, "/dev/null", fs.O_RDONLY, 0), errno.EPERM},
+		{uint64(r), nil},
+	} {
+		_, err := u.call(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, tc.fd, ev)
+		assert.Equal(t, tc.err, err, "fd %d", tc.fd)
+	}
+}
+
 func parseDirentsProc(b []byte) []string {
 	var out []string
 	for len(b) > 0 {

@@ -17,7 +17,9 @@
 #include "tamix_test.h"
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -229,6 +231,19 @@ static void files(void)
 	close(fd);
 	free(w);
 	free(r);
+
+	/* poll says a regular file is always ready; epoll refuses it. */
+	fd = open(D "/f", O_RDWR);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	CHECK(poll(&pfd, 1, 0) == 1 && pfd.revents == (POLLIN | POLLOUT), "poll: a regular file is readable and writable");
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN };
+	CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), EPERM, "epoll_ctl of a regular file is EPERM");
+	int dfd = open(D, O_RDONLY | O_DIRECTORY);
+	CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, dfd, &ev), EPERM, "epoll_ctl of a directory is EPERM");
+	close(dfd);
+	close(ep);
+	close(fd);
 
 	/* pread and pwrite */
 	fd = open(D "/pw", O_RDWR | O_CREAT | O_TRUNC, 0644);

@@ -275,6 +275,21 @@ func IsPipe(f fs.File) bool {
 	return false
 }
 
+// CanPoll is file_can_poll: whether the file has a poll method of its own.
+// Regular files and directories (tmpfs's, the images', /proc's) and
+// /dev/null and /dev/zero do not: poll reports them always ready, and
+// epoll_ctl refuses them (EPERM).
+func CanPoll(f fs.File) bool {
+	switch f := f.(type) {
+	case nullFile, zeroFile, *RegFile, *Dir:
+		return false
+	case interface{ Inode() *Inode }:
+		ino := f.Inode()
+		return !ino.IsReg() && !ino.IsDir()
+	}
+	return true
+}
+
 // Seeker is an open file with a position (lseek).
 type Seeker interface {
 	Seek(off int64, whence int) (int64, error)
