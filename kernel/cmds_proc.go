@@ -90,7 +90,7 @@ func addProcessCommands(sh *shell) {
 		}
 		return status
 	}})
-	sh.add(&command{name: "rm", usage: "rm path...", help: "unlink FIFOs and device nodes", run: func(sh *shell, args []string) int {
+	sh.add(&command{name: "rm", usage: "rm path...", help: "unlink files, FIFOs and device nodes", run: func(sh *shell, args []string) int {
 		status := 0
 		for _, p := range args[1:] {
 			if err := kern.VFS.Unlink(kern.VFS.Root(), p); err != nil {

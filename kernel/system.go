@@ -119,7 +119,7 @@ func startProcesses() error {
 		ArmTimer:   armTimer,
 	})
 	console.Signal = signalForeground
-	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall}) // ipc/vfs engineer: the namespace for open(2)
+	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall, Frames: frames}) // ipc/vfs engineer: the namespace for open(2)
 	mountProc()
 	for cpu := 0; cpu < arch.NumCPU(); cpu++ {
 		loadedRoot[cpu].Store(arch.KernelCR3())

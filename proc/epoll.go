@@ -7,6 +7,7 @@ import (
 	"tamix/errno"
 	"tamix/fs"
 	"tamix/mm"
+	"tamix/vfs"
 )
 
 // epoll (fs/eventpoll.c): an eventpoll instance is an anonymous-inode file
@@ -429,7 +430,9 @@ func sysEpollCtl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return 0, err
 	}
 	defer tf.put()
-	// Every tamix file can be polled (file_can_poll), so no EPERM here.
+	if !vfs.CanPoll(tf.File) {
+		return 0, errno.EPERM // file_can_poll: regular files, directories, /dev/null
+	}
 	ep, ok := f.File.(*eventPoll)
 	if f == tf || !ok {
 		return 0, errno.EINVAL

@@ -43,6 +43,13 @@ func (of *OpenFile) Nonblock() bool {
 	return of.Flags&fs.O_NONBLOCK != 0
 }
 
+// appending reports O_APPEND.
+func (of *OpenFile) appending() bool {
+	of.mu.Lock()
+	defer of.mu.Unlock()
+	return of.Flags&fs.O_APPEND != 0
+}
+
 // fdEntry is one slot of the descriptor table.
 type fdEntry struct {
 	file    *OpenFile

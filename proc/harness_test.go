@@ -44,6 +44,7 @@ func newHarness(t testing.TB) *harness {
 		VFS: vfs.New(vfs.Config{
 			Images:  map[string][]byte{"/bin/cat": []byte("\x7fELF-cat")},
 			Console: con,
+			Frames:  frames,
 		}),
 	})
 	return h

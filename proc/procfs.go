@@ -32,8 +32,8 @@ func (k *Kernel) Alive(t *Task) bool {
 // Cwd returns t's working directory (nil: the root).
 func (k *Kernel) Cwd(t *Task) *vfs.Inode { return k.cwd(t) }
 
-// Umask is the file mode creation mask of every process.
-const Umask = umask
+// Umask is t's file mode creation mask.
+func (k *Kernel) Umask(t *Task) uint32 { return k.umask(t) }
 
 // SignalSets are the sets /proc/PID/status shows (task_sig).
 type SignalSets struct {

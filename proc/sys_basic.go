@@ -29,7 +29,6 @@ func init() {
 		return 0, nil // robust futexes are not tracked: nothing to clean up at exit
 	}
 	syscallTable[SYS_rseq] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return 0, errno.ENOSYS }
-	syscallTable[SYS_umask] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return 0o022, nil }
 }
 
 func sysGetppid(k *Kernel, t *Task, a *sysArgs) (uint64, error) {

@@ -57,7 +57,7 @@ func (k *Kernel) recordRW(t *Task, of *OpenFile, rf fs.RecordFile, write bool, i
 	if size := uint64(rf.RecordSize()); total < size || write && total != size {
 		return 0, errno.EINVAL
 	}
-	n, err := k.doRW(t, rf, write, iov, total)
+	n, err := k.doRW(t, of, write, iov, total, false)
 	if err != errno.EAGAIN || of.Nonblock() {
 		return n, err
 	}
@@ -66,7 +66,7 @@ func (k *Kernel) recordRW(t *Task, of *OpenFile, rf fs.RecordFile, write bool, i
 	}
 	q := rf.Wait()
 	k.prepareToWait(t, q)
-	if n, err = k.doRW(t, rf, write, iov, total); err != errno.EAGAIN {
+	if n, err = k.doRW(t, of, write, iov, total, false); err != errno.EAGAIN {
 		k.finishWait(t, q)
 		return n, err
 	}

@@ -21,9 +21,9 @@ const (
 	AT_EMPTY_PATH       = 0x1000
 )
 
-// umask is the file mode creation mask: sys_umask reports Linux's default
-// 022 and cannot change it yet.
-const umask = 0o022
+// defaultUmask is the file mode creation mask a process starts with
+// (init_fs.umask).
+const defaultUmask = 0o022
 
 func init() {
 	syscallTable[SYS_open] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -71,6 +71,7 @@ func init() {
 	syscallTable[SYS_fchdir] = sysFchdir
 	syscallTable[SYS_lseek] = sysLseek
 	syscallTable[SYS_getdents64] = sysGetdents64
+	syscallTable[SYS_umask] = sysUmask
 }
 
 // Per-task state of the calls in this file and sys_poll.go, kept beside the
@@ -86,6 +87,7 @@ type fsTaskState struct {
 var (
 	fsStates sync.Map // *Task → *fsTaskState, while a call sleeps
 	cwds     sync.Map // thread-group leader *Task → *vfs.Inode (fs_struct.pwd)
+	umasks   sync.Map // thread-group leader *Task → uint32 (fs_struct.umask), when not 022
 )
 
 func fsState(t *Task) *fsTaskState {
@@ -112,17 +114,43 @@ func (k *Kernel) cwd(t *Task) *vfs.Inode {
 	return nil
 }
 
-// InheritFS gives a new process its parent's working directory, as
-// copy_fs does; kernel_clone should call it for a child that is not a
+// InheritFS gives a new process its parent's working directory and umask,
+// as copy_fs does; kernel_clone should call it for a child that is not a
 // CLONE_FS thread. Until it does, children start in "/".
 func (k *Kernel) InheritFS(parent, child *Task) {
 	if d := k.cwd(parent); d != nil {
 		cwds.Store(child, d)
 	}
+	if m, ok := umasks.Load(parent.GroupLeader); ok {
+		umasks.Store(child, m)
+	}
 }
 
-// ExitFS forgets a process's working directory (exit_fs).
-func (k *Kernel) ExitFS(t *Task) { cwds.Delete(t) }
+// ExitFS forgets a process's working directory and umask (exit_fs).
+func (k *Kernel) ExitFS(t *Task) {
+	cwds.Delete(t)
+	umasks.Delete(t)
+}
+
+// umask is t's file mode creation mask (current_umask).
+func (k *Kernel) umask(t *Task) uint32 {
+	if m, ok := umasks.Load(t.GroupLeader); ok {
+		return m.(uint32)
+	}
+	return defaultUmask
+}
+
+// sysUmask sets the file mode creation mask to mask&0777 and returns the
+// old one; children inherit it, execve keeps it.
+func sysUmask(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	old := k.umask(t)
+	if m := uint32(a[0]) & 0o777; m == defaultUmask {
+		umasks.Delete(t.GroupLeader)
+	} else {
+		umasks.Store(t.GroupLeader, m)
+	}
+	return uint64(old), nil
+}
 
 // getname copies a path from user memory (getname_flags): EFAULT for a bad
 // pointer, ENAMETOOLONG with no NUL in PATH_MAX bytes, ENOENT for "" unless
@@ -181,11 +209,14 @@ func (k *Kernel) doSysOpen(t *Task, dfd int, pathVA uint64, flags int, mode uint
 		// A wake-up by a signal leaves our entry queued.
 		ino.Pipe().Wait().Remove(&t.waiter)
 	} else {
+		if err := vfs.CheckOpenFlags(flags); err != nil {
+			return 0, err
+		}
 		v, base, path, err := k.resolveAt(t, dfd, pathVA, false)
 		if err != nil {
 			return 0, err
 		}
-		if ino, err = v.OpenAs(t, base, path, flags, mode&0o7777&^umask); err != nil {
+		if ino, err = v.As(t).Open(base, path, flags, mode&0o7777&^k.umask(t)); err != nil {
 			return 0, err
 		}
 		st = fsState(t)
@@ -229,13 +260,11 @@ func (k *Kernel) doMknodat(t *Task, dfd int, pathVA uint64, mode, dev uint32) (u
 	if err != nil {
 		return 0, err
 	}
-	_, err = v.Mknod(base, path, mode&vfs.S_IFMT|mode&0o7777&^umask, uint64(dev))
+	_, err = v.As(t).Mknod(base, path, mode&vfs.S_IFMT|mode&0o7777&^k.umask(t), uint64(dev))
 	return 0, err
 }
 
-// doUnlinkat is do_unlinkat, and do_rmdir for AT_REMOVEDIR: no directory
-// here can be removed (they all live on the read-only root: EROFS; "/" is
-// EBUSY).
+// doUnlinkat is do_unlinkat, and do_rmdir for AT_REMOVEDIR.
 func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64, error) {
 	if flags&^AT_REMOVEDIR != 0 {
 		return 0, errno.EINVAL
@@ -245,18 +274,9 @@ func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64,
 		return 0, err
 	}
 	if flags&AT_REMOVEDIR == 0 {
-		return 0, v.Unlink(base, path)
+		return 0, v.As(t).Unlink(base, path)
 	}
-	ino, err := v.Lookup(base, path)
-	switch {
-	case err != nil:
-		return 0, err
-	case !ino.IsDir():
-		return 0, errno.ENOTDIR
-	case ino == v.Root():
-		return 0, errno.EBUSY
-	}
-	return 0, errno.EROFS
+	return 0, v.As(t).Rmdir(base, path)
 }
 
 // statOpenFile is vfs_fstat for an open file. A file the namespace does
@@ -282,8 +302,8 @@ func sysFstat(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	return 0, t.copyOut(a[1], s.Encode())
 }
 
-// doFstatat is vfs_fstatat (stat, lstat, newfstatat). The only symbolic
-// links are /proc's: AT_SYMLINK_NOFOLLOW stats those themselves.
+// doFstatat is vfs_fstatat (stat, lstat, newfstatat): AT_SYMLINK_NOFOLLOW
+// stats a symbolic link itself.
 func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uint64, error) {
 	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
 		return 0, errno.EINVAL
@@ -354,16 +374,18 @@ func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags
 	if path == "" {
 		path = "."
 	}
-	return 0, v.AccessAs(t, base, path, mode)
+	return 0, v.As(t).AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
 }
 
 // sysGetcwd copies the working directory's path: its length with the NUL,
-// ERANGE if it does not fit.
+// ERANGE if it does not fit, ENOENT when the directory was removed.
 func sysGetcwd(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	p := "/"
 	if k.VFS != nil {
 		if d := k.cwd(t); d != nil {
-			p = k.VFS.Path(d)
+			if p = k.VFS.Path(d); p == "" {
+				return 0, errno.ENOENT
+			}
 		}
 	}
 	b := append([]byte(p), 0)
@@ -419,7 +441,8 @@ func sysFchdir(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 }
 
 // sysLseek is ksys_lseek: whence is checked first (EINVAL), then files
-// without a position — pipes, FIFOs, terminals — are ESPIPE (no_llseek).
+// without a position — pipes, FIFOs, terminals — are ESPIPE (no_llseek);
+// a position past MAX_LFS_FILESIZE or below 0 is EINVAL.
 func sysLseek(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	of, err := t.Files.Get(int(int32(a[0])))
 	if err != nil {
@@ -434,9 +457,7 @@ func sysLseek(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if !ok {
 		return 0, errno.ESPIPE
 	}
-	if whence > vfs.SEEK_END {
-		return 0, errno.EINVAL // SEEK_DATA/SEEK_HOLE: not supported here
-	}
+	// Each file checks whence: SEEK_DATA/SEEK_HOLE are for regular files.
 	off, err := s.Seek(int64(a[1]), whence)
 	return uint64(off), err
 }

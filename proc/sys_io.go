@@ -6,6 +6,7 @@ import (
 	"tamix/errno"
 	"tamix/fs"
 	"tamix/ipc"
+	"tamix/vfs"
 )
 
 // MAX_RW_COUNT bounds one read or write, as Linux does.
@@ -59,6 +60,9 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 		// never blocks), as on Linux for a tty or pipe.
 		return 0, nil
 	}
+	if f, ok := of.File.(*vfs.RegFile); ok {
+		return k.regularRW(t, of, f, write, iov, total)
+	}
 	// A blocking write goes on until every byte is written, as pipe_write
 	// does; what was written before a sleep is kept in the restart block.
 	done := uint64(0)
@@ -68,7 +72,7 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	t.restart.rwDone = done
 	try := func() (uint64, error) {
 		for done < total {
-			n, err := k.doRW(t, of.File, write, skipIovec(iov, done), total-done)
+			n, err := k.doRW(t, of, write, skipIovec(iov, done), total-done, false)
 			if !write || err != nil {
 				return n, err
 			}
@@ -102,6 +106,36 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	return 0, errBlock
 }
 
+// regularRW reads or writes a regular file (generic_file_read_iter,
+// generic_perform_write): it never blocks, and goes on chunk after chunk to
+// the count, the end of the file or a full mount, whatever O_NONBLOCK
+// says. An O_APPEND write goes to the end of the file in one piece: its
+// first chunk appends, the next ones follow it, and other appenders of the
+// inode wait meanwhile (i_rwsem).
+func (k *Kernel) regularRW(t *Task, of *OpenFile, f *vfs.RegFile, write bool, iov []iovec, total uint64) (uint64, error) {
+	appending := write && of.appending()
+	if appending {
+		f.LockAppend()
+	}
+	var done uint64
+	var err error
+	for done < total {
+		var n uint64
+		n, err = k.doRW(t, of, write, skipIovec(iov, done), total-done, appending && done == 0)
+		if err != nil || n == 0 {
+			break
+		}
+		done += n
+	}
+	if appending {
+		f.UnlockAppend()
+	}
+	if done > 0 {
+		return done, nil
+	}
+	return 0, err
+}
+
 // partial reports a write that stopped early: the bytes written count, an
 // error only when nothing was written (as Linux's pipe_write returns).
 func partial(done, n uint64, err error) (uint64, error) {
@@ -124,9 +158,10 @@ func skipIovec(iov []iovec, n uint64) []iovec {
 	return out
 }
 
-// doRW moves bytes between user memory and f through the task's bounce
-// buffer.
-func (k *Kernel) doRW(t *Task, f fs.File, write bool, iov []iovec, total uint64) (uint64, error) {
+// doRW moves bytes between user memory and the open file through the
+// task's bounce buffer; appending writes at the end of a regular file.
+func (k *Kernel) doRW(t *Task, of *OpenFile, write bool, iov []iovec, total uint64, appending bool) (uint64, error) {
+	f := of.File
 	buf := t.rwBuffer(min(total, 64<<10))
 	if write {
 		n := 0
@@ -143,7 +178,13 @@ func (k *Kernel) doRW(t *Task, f fs.File, write bool, iov []iovec, total uint64)
 			}
 			n += int(m)
 		}
-		w, err := f.Write(buf[:n])
+		var w int
+		var err error
+		if a, ok := f.(vfs.Appender); ok && appending {
+			w, err = a.Append(buf[:n])
+		} else {
+			w, err = f.Write(buf[:n])
+		}
 		if w > 0 {
 			return uint64(w), nil
 		}

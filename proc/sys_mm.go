@@ -25,8 +25,9 @@ const mapAnonymous = 0x20
 func sysMmap(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	flags := int(a[3])
 	if flags&mapAnonymous == 0 {
-		// File mappings need a file system with pages; tamix's files are
-		// consoles, pipes and FIFOs, none of which can be mapped.
+		// File mappings need the page cache in mm: its file VMAs only
+		// copy ELF images, so no open file (tmpfs files included) can be
+		// mapped yet.
 		if err := t.checkFD(int(int32(a[4]))); err != nil {
 			return 0, errno.EBADF
 		}

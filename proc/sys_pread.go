@@ -60,6 +60,10 @@ func (k *Kernel) doPread(t *Task, fd int, buf, count uint64, pos int64, write bo
 		return 0, err
 	}
 	defer of.put()
+	if a := positionalAppend(of, p, write); a != nil {
+		p = a
+		defer a.f.UnlockAppend()
+	}
 	if !userAccessOK(buf, count) {
 		return 0, errno.EFAULT
 	}
@@ -87,6 +91,10 @@ func (k *Kernel) doPreadv(t *Task, fd int, iovVA, vlen uint64, pos int64, write 
 		return 0, err
 	}
 	defer of.put()
+	if a := positionalAppend(of, p, write); a != nil {
+		p = a
+		defer a.f.UnlockAppend()
+	}
 	iov, total, err := t.importIovec(iovVA, vlen)
 	if err != nil || total == 0 {
 		return 0, err

@@ -188,7 +188,7 @@ func sigset(s proc.SigSet) string { return fmt.Sprintf("%016x", uint64(s)) }
 func showStatus(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Name:\t%s\n", escapeName(t.Comm()))
-	fmt.Fprintf(&b, "Umask:\t%04o\n", proc.Umask)
+	fmt.Fprintf(&b, "Umask:\t%04o\n", f.k.Umask(t))
 	fmt.Fprintf(&b, "State:\t%s\n", stateName(t))
 	fmt.Fprintf(&b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t.TGID, t.PID, ppid(t))
 	b.WriteString("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n")

@@ -28,6 +28,7 @@ signals|signals
 sigdefault|sigdefault
 pipetest|pipetest '"$OUT"'
 fifotest|fifotest
+tmpfs|tmpfs
 true|true
 false|false
 fault_null|fault_null

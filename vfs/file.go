@@ -10,51 +10,82 @@ import (
 )
 
 // Open resolves path for open(2) with flags (do_filp_open): O_CREAT,
-// O_EXCL, O_DIRECTORY, O_TRUNC and the access mode are checked here in
-// Linux's order; perm (already masked by the umask) is the mode of a
-// created file. The caller opens the inode with OpenInode.
+// O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_TRUNC and the access mode are checked
+// here in Linux's order; perm (already masked by the umask) is the mode of
+// a created file. A symbolic link in the last component is followed, and
+// with O_CREAT a dangling one makes its target. O_TRUNC empties a regular
+// file that was not just made; O_TMPFILE makes a file without a name. The
+// caller opens the inode with OpenInode.
 //
-// Regular files cannot be created: /tmp behaves as a tmpfs with no room
-// for data (ENOSPC), the other mounts are read-only (EROFS).
+// Regular files can be made on the writable mounts (/tmp, /dev); the
+// others are read-only (EROFS).
 func (v *FS) Open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.open(base, path, flags, perm)
+	return v.As(nil).Open(base, path, flags, perm)
 }
 
-func (v *FS) open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+// Open is FS.Open on behalf of the caller.
+func (c Caller) Open(base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+	v := c.v
+	if err := CheckOpenFlags(flags); err != nil {
+		return nil, err
+	}
+	defer v.locked(c.caller)()
+	nd := nameidata{v: v}
+	if flags&O__TMPFILE != 0 {
+		return v.tmpfile(&nd, base, path, flags, perm)
+	}
+	creat, excl := flags&fs.O_CREAT != 0, flags&fs.O_CREAT != 0 && flags&fs.O_EXCL != 0
+	follow := flags&O_NOFOLLOW == 0 && !excl // O_EXCL implies O_NOFOLLOW
 	var ino *Inode
-	if flags&fs.O_CREAT != 0 {
-		dir, last, slash, err := v.walk(base, path)
-		if err != nil {
+	if !creat {
+		var err error
+		if ino, err = nd.lookupAt(base, path, follow); err != nil {
 			return nil, err
-		}
-		if last == "" || last == "." || last == ".." || slash {
-			return nil, errno.EISDIR
-		}
-		ex, ok := dir.children[last]
-		if !ok && dir.synth != nil && !slash {
-			if e, err := v.synthStep(dir, last, true); err == nil {
-				ex, ok = e, true
-			}
-		}
-		if ok {
-			if flags&fs.O_EXCL != 0 {
-				return nil, errno.EEXIST
-			}
-			if ex.IsDir() {
-				return nil, errno.EISDIR
-			}
-			ino = ex
-		} else {
-			if _, err := v.create(base, path, S_IFREG|perm&0o7777, 0); err != nil {
-				return nil, err
-			}
 		}
 	} else {
-		var err error
-		if ino, err = v.lookup(base, path); err != nil {
-			return nil, err
+		// open_last_lookups with O_CREAT: the last component is made if
+		// missing, also at the end of a symbolic link.
+		for ino == nil {
+			dir, last, slash, err := nd.parentAt(base, path)
+			if err != nil {
+				return nil, err
+			}
+			if last == "" || last == "." || last == ".." {
+				if excl {
+					return nil, errno.EEXIST
+				}
+				return nil, errno.EISDIR
+			}
+			if slash {
+				return nil, errno.EISDIR
+			}
+			ex, err := v.step(dir, last)
+			switch {
+			case err == errno.ENOENT && !dir.dead && dir.synth == nil:
+				if dir.readOnly {
+					return nil, errno.EROFS
+				}
+				return v.newChild(dir, last, S_IFREG|perm&0o7777, 0), nil
+			case err != nil:
+				return nil, err
+			case excl:
+				return nil, errno.EEXIST
+			case ex.IsLink() && follow:
+				nd.links++
+				if nd.links > MAXSYMLINKS {
+					return nil, errno.ELOOP
+				}
+				target, err := v.linkTarget(ex)
+				if err != nil {
+					return nil, err
+				}
+				base, path = dir, target
+			default:
+				ino = ex
+			}
+		}
+		if ino.IsDir() {
+			return nil, errno.EISDIR
 		}
 	}
 	acc := flags & fs.O_ACCMODE
@@ -62,12 +93,53 @@ func (v *FS) open(base *Inode, path string, flags int, perm uint32) (*Inode, err
 	if flags&fs.O_DIRECTORY != 0 && !ino.IsDir() {
 		return nil, errno.ENOTDIR
 	}
+	if ino.IsLink() {
+		return nil, errno.ELOOP // O_NOFOLLOW
+	}
 	if ino.IsDir() && (acc != fs.O_RDONLY || flags&fs.O_TRUNC != 0) {
 		return nil, errno.EISDIR
 	}
 	if write && ino.readOnly && ino.IsReg() {
 		return nil, errno.EROFS
 	}
+	if flags&fs.O_TRUNC != 0 && ino.IsReg() {
+		v.truncate(ino, 0) // handle_truncate
+	}
+	return ino, nil
+}
+
+// CheckOpenFlags is build_open_flags' check, before anything else:
+// O_CREAT with O_DIRECTORY is EINVAL (Linux 6.4 and later), and so is
+// O_TMPFILE without O_DIRECTORY or without write access.
+func CheckOpenFlags(flags int) error {
+	if flags&fs.O_CREAT != 0 && flags&fs.O_DIRECTORY != 0 {
+		return errno.EINVAL
+	}
+	if flags&O__TMPFILE != 0 {
+		acc := flags & fs.O_ACCMODE
+		if flags&fs.O_DIRECTORY == 0 || acc != fs.O_WRONLY && acc != fs.O_RDWR {
+			return errno.EINVAL
+		}
+	}
+	return nil
+}
+
+// tmpfile is do_tmpfile: an unnamed regular file on dir's mount, which
+// linkat(AT_EMPTY_PATH) may name later unless O_EXCL.
+func (v *FS) tmpfile(nd *nameidata, base *Inode, path string, flags int, perm uint32) (*Inode, error) {
+	dir, err := nd.lookupAt(base, path, flags&O_NOFOLLOW == 0)
+	if err != nil {
+		return nil, err
+	}
+	if !dir.IsDir() {
+		return nil, errno.ENOTDIR
+	}
+	if dir.readOnly {
+		return nil, errno.EROFS
+	}
+	ino := v.newInode(S_IFREG|perm&0o7777, dir.Dev, nil, "")
+	ino.Nlink = 0
+	ino.linkable = flags&fs.O_EXCL == 0
 	return ino, nil
 }
 
@@ -83,7 +155,10 @@ func (v *FS) OpenInode(ino *Inode, flags int, st *ipc.FifoOpen) (fs.File, error)
 	case S_IFDIR:
 		return &Dir{v: v, ino: ino}, nil
 	case S_IFREG:
-		return &RegFile{ino: ino}, nil
+		v.mu.Lock()
+		ino.opens++
+		v.mu.Unlock()
+		return &RegFile{v: v, ino: ino}, nil
 	case S_IFIFO:
 		f, err := ino.pipe.OpenFifo(flags, st)
 		if err != nil {
@@ -137,15 +212,18 @@ func (s *Stat) Encode() []byte {
 func (v *FS) Stat(ino *Inode) Stat {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	ino.mu.Lock()
+	defer ino.mu.Unlock()
 	s := Stat{Dev: ino.Dev, Ino: ino.Ino, Nlink: ino.Nlink, Mode: ino.Mode, Rdev: ino.Rdev,
-		Blksize: 4096, Atime: ino.Mtime, Mtime: ino.Mtime, Ctime: ino.Ctime}
+		Blksize: 4096, Blocks: ino.blocks(), Atime: ino.Atime, Mtime: ino.Mtime, Ctime: ino.Ctime}
 	switch {
 	case ino.synth != nil: // size 0, as procfs reports
 	case ino.IsReg():
-		s.Size = int64(len(ino.data))
-		s.Blocks = (s.Size + 4095) / 4096 * 8
+		s.Size = ino.fileSize()
 	case ino.IsDir():
 		s.Size = 40 + 20*int64(len(ino.children)) // tmpfs's BOGO_DIRENT_SIZE
+	case ino.IsLink():
+		s.Size = int64(len(ino.target))
 	}
 	return s
 }
@@ -197,6 +275,21 @@ func IsPipe(f fs.File) bool {
 	return false
 }
 
+// CanPoll is file_can_poll: whether the file has a poll method of its own.
+// Regular files and directories (tmpfs's, the images', /proc's) and
+// /dev/null and /dev/zero do not: poll reports them always ready, and
+// epoll_ctl refuses them (EPERM).
+func CanPoll(f fs.File) bool {
+	switch f := f.(type) {
+	case nullFile, zeroFile, *RegFile, *Dir:
+		return false
+	case interface{ Inode() *Inode }:
+		ino := f.Inode()
+		return !ino.IsReg() && !ino.IsDir()
+	}
+	return true
+}
+
 // Seeker is an open file with a position (lseek).
 type Seeker interface {
 	Seek(off int64, whence int) (int64, error)
@@ -218,9 +311,11 @@ type Fifo struct {
 // Inode returns the FIFO's inode.
 func (f *Fifo) Inode() *Inode { return f.ino }
 
-// RegFile is an open regular file (an image in /bin): reads from its bytes
-// at the file position.
+// RegFile is an open regular file: an image in /bin, or a tmpfs file. It
+// has the file position (f_pos), shared by every descriptor of the open
+// file description (dup, fork).
 type RegFile struct {
+	v   *FS
 	ino *Inode
 	mu  sync.Mutex // f_pos_lock
 	off int64
@@ -229,21 +324,41 @@ type RegFile struct {
 // Inode returns the file's inode.
 func (f *RegFile) Inode() *Inode { return f.ino }
 
-// Read implements fs.File.
+// Read implements fs.File: from the position, which moves on.
 func (f *RegFile) Read(p []byte) (int, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	data := f.ino.data
-	if f.off >= int64(len(data)) {
-		return 0, nil
-	}
-	n := copy(p, data[f.off:])
+	n := f.v.readAt(f.ino, p, f.off)
 	f.off += int64(n)
+	f.mu.Unlock()
 	return n, nil
 }
 
-// Write implements fs.File: the mount is read-only.
-func (f *RegFile) Write(p []byte) (int, error) { return 0, errno.EBADF }
+// Write implements fs.File: at the position, which moves on. An image is
+// never open for writing.
+func (f *RegFile) Write(p []byte) (int, error) { return f.write(p, false) }
+
+// Append implements Appender: an O_APPEND write, at the end of the file;
+// the position moves to the end of what was written.
+func (f *RegFile) Append(p []byte) (int, error) { return f.write(p, true) }
+
+// LockAppend and UnlockAppend bracket an O_APPEND write that takes several
+// Append and Write calls, so that no other appender of the inode gets in
+// between (Linux holds i_rwsem for a whole write).
+func (f *RegFile) LockAppend()   { f.ino.appendMu.Lock() }
+func (f *RegFile) UnlockAppend() { f.ino.appendMu.Unlock() }
+
+func (f *RegFile) write(p []byte, appending bool) (int, error) {
+	if f.ino.readOnly {
+		return 0, errno.EBADF
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, pos, err := f.v.writeAt(f.ino, p, f.off, appending)
+	if n > 0 {
+		f.off = pos + int64(n)
+	}
+	return n, err
+}
 
 // Poll implements fs.File: regular files are always ready.
 func (f *RegFile) Poll() uint32 { return defaultPollMask }
@@ -251,14 +366,33 @@ func (f *RegFile) Poll() uint32 { return defaultPollMask }
 // Wait implements fs.File.
 func (f *RegFile) Wait() *fs.WaitQueue { return &neverWoken }
 
-// Release implements fs.File.
-func (f *RegFile) Release() {}
+// Release implements fs.File: the last close of an unlinked file frees its
+// data.
+func (f *RegFile) Release() {
+	f.v.mu.Lock()
+	f.ino.opens--
+	f.v.maybeEvict(f.ino)
+	f.v.mu.Unlock()
+}
 
-// Seek implements Seeker (generic_file_llseek).
+// Seek implements Seeker (shmem_file_llseek, generic_file_llseek).
 func (f *RegFile) Seek(off int64, whence int) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return seek(&f.off, int64(len(f.ino.data)), off, whence)
+	if whence == SEEK_DATA || whence == SEEK_HOLE {
+		n, err := f.ino.seekHoleData(off, whence)
+		if err == nil {
+			f.off = n
+		}
+		return n, err
+	}
+	var size int64
+	if whence == SEEK_END {
+		f.ino.mu.Lock()
+		size = f.ino.fileSize()
+		f.ino.mu.Unlock()
+	}
+	return seek(&f.off, size, off, whence)
 }
 
 func seek(pos *int64, size, off int64, whence int) (int64, error) {
@@ -327,55 +461,64 @@ type Dir struct {
 	pos int64 // index of the next entry: 0 ".", 1 "..", then the children
 }
 
-// Directory entry types (d_type).
+// Directory entry types (d_type): the file type bits shifted down.
 const (
 	DT_FIFO = 1
 	DT_CHR  = 2
 	DT_DIR  = 4
+	DT_BLK  = 6
 	DT_REG  = 8
+	DT_LNK  = 10
+	DT_SOCK = 12
 )
 
-func dtype(mode uint32) byte {
-	switch mode & S_IFMT {
-	case S_IFIFO:
-		return DT_FIFO
-	case S_IFCHR:
-		return DT_CHR
-	case S_IFDIR:
-		return DT_DIR
-	case S_IFREG:
-		return DT_REG
-	}
-	return 0
-}
+func dtype(mode uint32) byte { return byte(mode & S_IFMT >> 12) }
 
 // Getdents64 fills at most size bytes with struct linux_dirent64 records
 // from the current position (iterate_dir + filldir64). It returns no bytes
-// at the end, and EINVAL when not even one record fits.
+// at the end, EINVAL when not even one record fits, and ENOENT for a
+// removed directory. Positions: 0 is ".", 1 is "..", then each entry's
+// own (d_off is the position after it), so entries made or removed during
+// a listing do not make a reader skip or repeat others.
 func (d *Dir) Getdents64(size int) ([]byte, error) {
 	type ent struct {
 		ino  uint64
 		typ  byte
 		name string
+		pos  int64
 	}
-	ents := []ent{{d.ino.Ino, DT_DIR, "."}, {d.ino.parent.inoOr(d.ino), DT_DIR, ".."}}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.v.mu.Lock()
+	dead, parent := d.ino.dead, d.ino.parent.inoOr(d.ino)
+	d.v.mu.Unlock()
+	if dead {
+		return nil, errno.ENOENT
+	}
+	var ents []ent
+	if d.pos == 0 {
+		ents = append(ents, ent{d.ino.Ino, DT_DIR, ".", 0})
+	}
+	if d.pos <= 1 {
+		ents = append(ents, ent{parent, DT_DIR, "..", 1})
+	}
 	if d.ino.synth != nil {
+		// A synthetic directory (procfs): positions count its entries.
 		des, err := synthDirents(d.ino)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range des {
-			ents = append(ents, ent{e.Ino, e.Type, e.Name})
+		for i, e := range des {
+			if pos := int64(2 + i); pos >= d.pos {
+				ents = append(ents, ent{e.Ino, e.Type, e.Name, pos})
+			}
 		}
 	}
-	for _, c := range d.v.children(d.ino) {
-		ents = append(ents, ent{c.Ino, dtype(c.Mode), c.name})
+	for _, c := range d.v.children(d.ino, d.pos) {
+		ents = append(ents, ent{c.ino.Ino, dtype(c.ino.Mode), c.name, c.pos})
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var out []byte
-	for d.pos < int64(len(ents)) {
-		e := ents[d.pos]
+	for _, e := range ents {
 		reclen := (19 + len(e.name) + 1 + 7) &^ 7
 		if len(out)+reclen > size {
 			if len(out) == 0 {
@@ -385,12 +528,12 @@ func (d *Dir) Getdents64(size int) ([]byte, error) {
 		}
 		rec := make([]byte, reclen)
 		binary.LittleEndian.PutUint64(rec[0:], e.ino)
-		binary.LittleEndian.PutUint64(rec[8:], uint64(d.pos+1)) // d_off: the next position
+		binary.LittleEndian.PutUint64(rec[8:], uint64(e.pos+1)) // d_off: the next position
 		binary.LittleEndian.PutUint16(rec[16:], uint16(reclen))
 		rec[18] = e.typ
 		copy(rec[19:], e.name)
 		out = append(out, rec...)
-		d.pos++
+		d.pos = e.pos + 1
 	}
 	return out, nil
 }

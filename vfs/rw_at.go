@@ -12,17 +12,36 @@ type Positional interface {
 	WriteAt(p []byte, off int64) (int, error)
 }
 
-// ReadAt implements Positional: the image's bytes from off, none past the end.
+// ReadAt implements Positional: an image's bytes or a tmpfs file's (holes
+// read as zeros) from off, none past the end.
 func (f *RegFile) ReadAt(p []byte, off int64) (int, error) {
-	data := f.ino.data
-	if off >= int64(len(data)) {
-		return 0, nil
+	if off < 0 {
+		return 0, errno.EINVAL
 	}
-	return copy(p, data[off:]), nil
+	return f.v.readAt(f.ino, p, off), nil
 }
 
-// WriteAt implements Positional: the mount is read-only.
-func (f *RegFile) WriteAt(p []byte, off int64) (int, error) { return 0, errno.EBADF }
+// WriteAt implements Positional: a tmpfs file takes the bytes at off (an
+// image is never open for writing).
+func (f *RegFile) WriteAt(p []byte, off int64) (int, error) {
+	if f.ino.readOnly {
+		return 0, errno.EBADF
+	}
+	if off < 0 {
+		return 0, errno.EINVAL
+	}
+	n, _, err := f.v.writeAt(f.ino, p, off, false)
+	return n, err
+}
+
+// AppendAt writes p at the end of the file without moving the position (a
+// pwrite on an O_APPEND file) and returns where the bytes went.
+func (f *RegFile) AppendAt(p []byte) (int, int64, error) {
+	if f.ino.readOnly {
+		return 0, 0, errno.EBADF
+	}
+	return f.v.writeAt(f.ino, p, 0, true)
+}
 
 // ReadAt implements Positional: end of file (read_null).
 func (nullFile) ReadAt(p []byte, off int64) (int, error) { return 0, nil }

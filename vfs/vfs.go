@@ -1,17 +1,19 @@
 // Package vfs is tamix's small in-memory namespace, after Linux's fs/namei.c,
-// fs/open.c and fs/stat.c, with these mounts:
+// fs/open.c, fs/stat.c and mm/shmem.c, with these mounts:
 //
 //	/      read-only root (EROFS for anything that would change it)
 //	/bin   read-only: the embedded executables, regular files, mode 0755
 //	/dev   devtmpfs-like: console (5:1), tty (5:0), null (1:3), zero (1:5);
-//	       root may add FIFOs and device nodes
-//	/tmp   tmpfs-like, mode 01777: FIFOs (mkfifo, mknod S_IFIFO), device
-//	       nodes; no regular files (see Open)
+//	       writable like /tmp
+//	/tmp   tmpfs, mode 01777: regular files (data in page frames, sparse,
+//	       ENOSPC past the size limit: half the RAM's frames by default),
+//	       directories, symbolic links, hard links, FIFOs, device nodes
 //	/proc  a synthetic filesystem (package procfs) mounted with Mount:
 //	       its Synthetic makes the inodes on each lookup (synthetic.go)
 //
-// Everything is plain Go: proc's system calls call in here with kernel
-// strings, so it is tested on the host.
+// Path resolution follows symbolic links as Linux does (at most 40 per
+// lookup, then ELOOP). Everything is plain Go: proc's system calls call in
+// here with kernel strings, so it is tested on the host.
 package vfs
 
 import (
@@ -76,15 +78,34 @@ type Inode struct {
 	Nlink uint64
 	Dev   uint64 // the mount's device (st_dev)
 	Rdev  uint64 // for device nodes
-	// Mtime and Ctime are ns since the epoch.
-	Mtime, Ctime int64
+	// Atime, Mtime and Ctime are ns since the epoch, under mu.
+	Atime, Mtime, Ctime int64
 
 	readOnly bool
+	// name and parent place a directory (for "..", getcwd); another inode
+	// may have many names (hard links): these are the one it was made or
+	// renamed with, for /proc/PID/fd (parent nil: no name left).
 	name     string
 	parent   *Inode
 	children map[string]*Inode // directories
 	data     []byte            // regular files (the images)
 	pipe     *ipc.Pipe         // FIFOs
+
+	// mu is i_rwsem for a file's data: pages, size and the timestamps.
+	// Lock order: FS.mu, then Inode.mu.
+	mu      sync.Mutex
+	pages   map[int64]*page  // tmpfs regular files: page index → data
+	size    int64            // tmpfs regular files
+	target  string           // symbolic links
+	opens   int              // open RegFiles: the data lives while > 0
+	cookies map[string]int64 // directories: each entry's readdir position
+	nextPos int64            // directories: the next entry's position
+	dead    bool             // a removed directory (IS_DEADDIR)
+	// appendMu orders O_APPEND writes that take several chunks.
+	appendMu sync.Mutex
+	// linkable marks an O_TMPFILE file that linkat may still give a
+	// name (I_LINKABLE).
+	linkable bool
 
 	synth   Synthetic // the synthetic filesystem it belongs to (synthetic.go)
 	Private any       // the synthetic filesystem's data (i_private)
@@ -107,6 +128,12 @@ type Config struct {
 	Console fs.File
 	// Now returns ns since the epoch for timestamps; nil means 0.
 	Now func() int64
+	// Frames, when set, holds the tmpfs file pages (mm.FrameAllocator);
+	// without it they come from the Go heap.
+	Frames Frames
+	// TmpfsPages caps the pages of file data (ENOSPC beyond); 0 means half
+	// of Frames' frames (tmpfs's default size), or 64 MiB without Frames.
+	TmpfsPages int
 }
 
 // FS is the namespace.
@@ -118,11 +145,11 @@ type FS struct {
 	console fs.File
 	devs    map[uint64]func() fs.File // character devices by rdev
 	conIno  *Inode
+	store   *pageStore // tmpfs data pages
 
-	// caller and linkDepth belong to the walk in progress (v.mu held):
-	// the task it resolves for and the symbolic links it followed.
-	caller    any
-	linkDepth int
+	// caller belongs to the walk in progress (v.mu held): the task it
+	// resolves for (/proc/self), nil for none.
+	caller any
 }
 
 // New builds the namespace.
@@ -131,6 +158,7 @@ func New(c Config) *FS {
 	if v.now == nil {
 		v.now = func() int64 { return 0 }
 	}
+	v.store = newPageStore(c.Frames, c.TmpfsPages)
 	v.devs = map[uint64]func() fs.File{
 		RdevNull: func() fs.File { return nullFile{} },
 		RdevZero: func() fs.File { return zeroFile{} },
@@ -186,23 +214,52 @@ func (v *FS) Root() *Inode { return v.root }
 
 func (v *FS) newInode(mode uint32, dev uint64, parent *Inode, name string) *Inode {
 	now := v.now()
-	ino := &Inode{Ino: v.nextIno, Mode: mode, Nlink: 1, Dev: dev, Mtime: now, Ctime: now, parent: parent, name: name}
+	ino := &Inode{Ino: v.nextIno, Mode: mode, Nlink: 1, Dev: dev, Atime: now, Mtime: now, Ctime: now, parent: parent, name: name}
 	v.nextIno++
 	if ino.IsDir() {
 		ino.Nlink = 2
 		ino.children = map[string]*Inode{}
+		ino.cookies = map[string]int64{}
+		ino.nextPos = 2 // after "." and ".."
 	}
 	return ino
 }
 
+// link enters ino in dir under name (d_add), at the end of dir's readdir
+// order.
 func (v *FS) link(dir *Inode, name string, ino *Inode) *Inode {
-	ino.parent, ino.name = dir, name
-	dir.children[name] = ino
 	if ino.IsDir() {
 		dir.Nlink++
 	}
-	dir.Mtime, dir.Ctime = v.now(), v.now()
+	if ino.IsDir() || ino.parent == nil {
+		ino.parent, ino.name = dir, name // a file keeps its first name
+	}
+	dir.children[name] = ino
+	dir.cookies[name] = dir.nextPos
+	dir.nextPos++
+	dir.touch(v.now(), true)
 	return ino
+}
+
+// unlinkEntry takes name out of dir (d_delete): a directory loses its ".."
+// link to dir.
+func (v *FS) unlinkEntry(dir *Inode, name string) {
+	if ino := dir.children[name]; ino != nil && ino.IsDir() {
+		dir.Nlink--
+	}
+	delete(dir.children, name)
+	delete(dir.cookies, name)
+	dir.touch(v.now(), true)
+}
+
+// touch sets the change time, and the modification time with mtime.
+func (i *Inode) touch(now int64, mtime bool) {
+	i.mu.Lock()
+	i.Ctime = now
+	if mtime {
+		i.Mtime = now
+	}
+	i.mu.Unlock()
 }
 
 func (v *FS) mkdir(dir *Inode, name string, perm uint32, dev uint64, ro bool) *Inode {
@@ -211,7 +268,8 @@ func (v *FS) mkdir(dir *Inode, name string, perm uint32, dev uint64, ro bool) *I
 	return ino
 }
 
-// Path returns the absolute path of a directory (for getcwd).
+// Path returns the absolute path of a directory (for getcwd), "" for a
+// removed one (d_unlinked).
 func (v *FS) Path(dir *Inode) string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -220,7 +278,7 @@ func (v *FS) Path(dir *Inode) string {
 	}
 	var parts []string
 	for d := dir; d != v.root; d = d.parent {
-		if d.parent == nil {
+		if d.parent == nil || d.dead {
 			return "" // unlinked
 		}
 		parts = append(parts, d.name)
@@ -234,47 +292,19 @@ func (v *FS) Path(dir *Inode) string {
 }
 
 // walk resolves path from base (a directory; nil means the root) to its
-// parent directory and last component (path_parentat). The last component
-// is "" for "/" and may be "." or "..". trailingSlash reports a path that
-// ends in "/" (the object must then be a directory).
+// parent directory and last component (path_parentat), following symbolic
+// links on the way. The last component is "" for "/" and may be "." or
+// "..". trailingSlash reports a path that ends in "/" (the object must then
+// be a directory).
 func (v *FS) walk(base *Inode, path string) (dir *Inode, last string, trailingSlash bool, err error) {
-	if path == "" {
-		return nil, "", false, errno.ENOENT
-	}
-	if len(path) >= PATH_MAX {
-		return nil, "", false, errno.ENAMETOOLONG
-	}
-	dir = base
-	if dir == nil || path[0] == '/' {
-		dir = v.root
-	}
-	if !dir.IsDir() {
-		return nil, "", false, errno.ENOTDIR
-	}
-	trailingSlash = strings.HasSuffix(path, "/")
-	parts := strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
-	for _, p := range parts {
-		if len(p) > NAME_MAX {
-			return nil, "", false, errno.ENAMETOOLONG
-		}
-	}
-	if len(parts) == 0 {
-		return dir, "", true, nil
-	}
-	for _, p := range parts[:len(parts)-1] {
-		next, err := v.step(dir, p)
-		if err != nil {
-			return nil, "", false, err
-		}
-		if !next.IsDir() {
-			return nil, "", false, errno.ENOTDIR
-		}
-		dir = next
-	}
-	return dir, parts[len(parts)-1], trailingSlash, nil
+	nd := nameidata{v: v}
+	return nd.parentAt(base, path)
 }
 
-// step looks up one component in dir.
+// step looks up one component in dir (lookup_fast/lookup_slow), without
+// following a symbolic link: ENOENT, and ENAMETOOLONG for a name longer
+// than NAME_MAX. ".." of the root is the root. A synthetic directory makes
+// the inode for the caller of the walk.
 func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 	switch name {
 	case ".", "":
@@ -285,10 +315,16 @@ func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 		}
 		return dir.parent, nil
 	}
+	if dir.dead {
+		return nil, errno.ENOENT
+	}
+	if len(name) > NAME_MAX {
+		return nil, errno.ENAMETOOLONG
+	}
 	ino, ok := dir.children[name]
 	if !ok {
 		if dir.synth != nil {
-			return v.synthStep(dir, name, true)
+			return dir.synth.Lookup(v.caller, dir, name)
 		}
 		return nil, errno.ENOENT
 	}
@@ -296,34 +332,48 @@ func (v *FS) step(dir *Inode, name string) (*Inode, error) {
 }
 
 // Lookup resolves path from base (nil: the root) to an inode
-// (filename_lookup): ENOENT, ENOTDIR, ENAMETOOLONG as Linux.
-func (v *FS) Lookup(base *Inode, path string) (*Inode, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+// (filename_lookup with LOOKUP_FOLLOW): ENOENT, ENOTDIR, ENAMETOOLONG,
+// ELOOP as Linux.
+func (v *FS) Lookup(base *Inode, path string) (*Inode, error) { return v.As(nil).Lookup(base, path) }
+
+// Lookup is FS.Lookup on behalf of the caller.
+func (c Caller) Lookup(base *Inode, path string) (*Inode, error) {
+	v := c.v
+	defer v.locked(c.caller)()
 	return v.lookup(base, path)
 }
 
-func (v *FS) lookup(base *Inode, path string) (*Inode, error) {
-	dir, last, slash, err := v.walk(base, path)
-	if err != nil {
-		return nil, err
-	}
-	ino, err := v.step(dir, last)
-	if err != nil {
-		return nil, err
-	}
-	if slash && !ino.IsDir() {
-		return nil, errno.ENOTDIR
-	}
-	return ino, nil
+// LookupNoFollow is Lookup without following a symbolic link in the last
+// component (lstat, AT_SYMLINK_NOFOLLOW); a trailing slash still follows.
+func (v *FS) LookupNoFollow(base *Inode, path string) (*Inode, error) {
+	return v.As(nil).LookupNoFollow(base, path)
 }
 
-// Mknod creates a node (vfs_mknod): a FIFO, a character or block device
-// (we are root), or a socket inode; S_IFREG or type 0 takes the regular
-// file path of Open (ENOSPC in /tmp). perm is already masked by the umask.
-// Errors as do_mknodat: EPERM for S_IFDIR, EINVAL for an unknown type,
-// EEXIST before EROFS, ENOENT/ENOTDIR for the parent.
+// LookupNoFollow is FS.LookupNoFollow on behalf of the caller.
+func (c Caller) LookupNoFollow(base *Inode, path string) (*Inode, error) {
+	v := c.v
+	defer v.locked(c.caller)()
+	nd := nameidata{v: v}
+	return nd.lookupAt(base, path, false)
+}
+
+func (v *FS) lookup(base *Inode, path string) (*Inode, error) {
+	nd := nameidata{v: v}
+	return nd.lookupAt(base, path, true)
+}
+
+// Mknod creates a node (vfs_mknod): a regular file, a FIFO, a character
+// or block device (we are root), or a socket inode; type 0 is a regular
+// file. perm is already masked by the umask. Errors as do_mknodat: EPERM
+// for S_IFDIR, EINVAL for an unknown type, EEXIST before EROFS,
+// ENOENT/ENOTDIR for the parent.
 func (v *FS) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inode, error) {
+	return v.As(nil).Mknod(base, path, mode, rdev)
+}
+
+// Mknod is FS.Mknod on behalf of the caller.
+func (c Caller) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inode, error) {
+	v := c.v
 	switch mode & S_IFMT {
 	case S_IFDIR:
 		return nil, errno.EPERM
@@ -334,53 +384,42 @@ func (v *FS) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inode, 
 	if mode&S_IFMT == 0 {
 		mode |= S_IFREG
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	defer v.locked(c.caller)()
 	return v.create(base, path, mode, rdev)
 }
 
 // create is filename_create + vfs_mknod under v.mu.
 func (v *FS) create(base *Inode, path string, mode uint32, rdev uint64) (*Inode, error) {
-	dir, last, slash, err := v.walk(base, path)
+	nd := nameidata{v: v}
+	dir, last, err := nd.filenameCreate(base, path, false)
 	if err != nil {
 		return nil, err
 	}
-	if last == "" || last == "." || last == ".." {
-		return nil, errno.EEXIST
-	}
-	if _, ok := dir.children[last]; ok {
-		return nil, errno.EEXIST
-	}
-	if dir.synth != nil {
-		return nil, v.synthCreate(dir, last)
-	}
-	if slash {
-		return nil, errno.ENOENT // "a/" names a directory that is not there
-	}
-	if dir.readOnly {
-		return nil, errno.EROFS
-	}
-	if mode&S_IFMT == S_IFREG {
-		// tmpfs here holds no file data: like a tmpfs mounted with
-		// size=1 block, creating a regular file finds no space.
-		return nil, errno.ENOSPC
-	}
-	ino := v.newInode(mode&(S_IFMT|0o7777), dir.Dev, dir, last)
+	return v.newChild(dir, last, mode, rdev), nil
+}
+
+// newChild makes a node of type and permissions mode in dir (the mount's
+// create method).
+func (v *FS) newChild(dir *Inode, name string, mode uint32, rdev uint64) *Inode {
+	ino := v.newInode(mode&(S_IFMT|0o7777), dir.Dev, dir, name)
 	switch mode & S_IFMT {
 	case S_IFIFO:
 		ino.pipe = ipc.NewPipe()
 	case S_IFCHR, S_IFBLK:
 		ino.Rdev = rdev
 	}
-	v.link(dir, last, ino)
-	return ino, nil
+	return v.link(dir, name, ino)
 }
 
 // Unlink removes a name (do_unlinkat): EROFS on a read-only mount, ENOENT,
-// EISDIR for a directory. Open FIFOs keep working.
-func (v *FS) Unlink(base *Inode, path string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+// EISDIR for a directory. A symbolic link itself is removed. An open file
+// keeps its data until its last close; open FIFOs keep working.
+func (v *FS) Unlink(base *Inode, path string) error { return v.As(nil).Unlink(base, path) }
+
+// Unlink is FS.Unlink on behalf of the caller.
+func (c Caller) Unlink(base *Inode, path string) error {
+	v := c.v
+	defer v.locked(c.caller)()
 	dir, last, slash, err := v.walk(base, path)
 	if err != nil {
 		return err
@@ -394,9 +433,9 @@ func (v *FS) Unlink(base *Inode, path string) error {
 	if dir.readOnly {
 		return errno.EROFS
 	}
-	ino, ok := dir.children[last]
-	if !ok {
-		return errno.ENOENT
+	ino, err := v.step(dir, last)
+	if err != nil {
+		return err
 	}
 	if ino.IsDir() {
 		return errno.EISDIR
@@ -404,30 +443,52 @@ func (v *FS) Unlink(base *Inode, path string) error {
 	if slash {
 		return errno.ENOTDIR
 	}
-	delete(dir.children, last)
-	ino.Nlink--
-	ino.parent = nil
-	ino.Ctime = v.now()
-	dir.Mtime, dir.Ctime = v.now(), v.now()
+	v.unlinkEntry(dir, last)
+	v.dropLink(ino)
 	return nil
+}
+
+// dropLink takes one link from a non-directory (drop_nlink); the last
+// link of a file nobody has open frees its data (evict).
+func (v *FS) dropLink(ino *Inode) {
+	ino.Nlink--
+	if ino.Nlink == 0 {
+		ino.parent = nil
+	}
+	ino.touch(v.now(), false)
+	v.maybeEvict(ino)
 }
 
 // Access checks access(2)'s mode for root (do_faccessat): root may read
 // and write anything, but not write on a read-only mount (EROFS), and may
 // execute only what has an x bit (or a directory).
 func (v *FS) Access(base *Inode, path string, mode uint32) error {
+	return v.AccessAt(base, path, mode, true)
+}
+
+// Access is FS.Access on behalf of the caller.
+func (c Caller) Access(base *Inode, path string, mode uint32) error {
+	return c.AccessAt(base, path, mode, true)
+}
+
+// AccessAt is Access; follow false is AT_SYMLINK_NOFOLLOW.
+func (v *FS) AccessAt(base *Inode, path string, mode uint32, follow bool) error {
+	return v.As(nil).AccessAt(base, path, mode, follow)
+}
+
+// AccessAt is FS.AccessAt on behalf of the caller.
+func (c Caller) AccessAt(base *Inode, path string, mode uint32, follow bool) error {
+	v := c.v
 	if mode&^uint32(R_OK|W_OK|X_OK) != 0 {
 		return errno.EINVAL
 	}
-	ino, err := v.Lookup(base, path)
+	defer v.locked(c.caller)()
+	nd := nameidata{v: v}
+	ino, err := nd.lookupAt(base, path, follow)
 	if err != nil {
 		return err
 	}
-	return v.access(ino, mode)
-}
-
-func (v *FS) access(ino *Inode, mode uint32) error {
-	if mode&W_OK != 0 && ino.readOnly && (ino.IsReg() || ino.IsDir()) {
+	if mode&W_OK != 0 && ino.readOnly && (ino.IsReg() || ino.IsDir() || ino.IsLink()) {
 		return errno.EROFS
 	}
 	if mode&X_OK != 0 && !ino.IsDir() && ino.Mode&0o111 == 0 {
@@ -436,14 +497,26 @@ func (v *FS) access(ino *Inode, mode uint32) error {
 	return nil
 }
 
-// Children lists a directory's names in order (for getdents64).
-func (v *FS) children(dir *Inode) []*Inode {
+// dentry is one directory entry as getdents64 lists it.
+type dentry struct {
+	name string
+	ino  *Inode
+	pos  int64 // its readdir position (d_off of the entry before it)
+}
+
+// children lists a directory's entries from readdir position pos on, in
+// the order they were made (as tmpfs's stable offsets since Linux 6.6):
+// entries made or removed while a reader goes through the directory move
+// nothing else.
+func (v *FS) children(dir *Inode, pos int64) []dentry {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	out := make([]*Inode, 0, len(dir.children))
-	for _, c := range dir.children {
-		out = append(out, c)
+	out := make([]dentry, 0, len(dir.children))
+	for name, c := range dir.children {
+		if p := dir.cookies[name]; p >= pos {
+			out = append(out, dentry{name, c, p})
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	sort.Slice(out, func(i, j int) bool { return out[i].pos < out[j].pos })
 	return out
 }

@@ -95,6 +95,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
 		{"iosys", []string{"iosys"}},
 		{"epolltest", []string{"epolltest"}},
+		{"tmpfs", []string{"tmpfs"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
