@@ -45,8 +45,13 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	if write && acc == fs.O_RDONLY || !write && acc == fs.O_WRONLY {
 		return 0, errno.EBADF
 	}
-	if rf, ok := of.File.(fs.RecordFile); ok {
-		return k.recordRW(t, of, rf, write, iov)
+	// Pipes first: a concrete type test costs one compare, the interface
+	// test below a table lookup, and pipes are the hot path.
+	_, isPipe := of.File.(*ipc.File)
+	if !isPipe {
+		if rf, ok := of.File.(fs.RecordFile); ok {
+			return k.recordRW(t, of, rf, write, iov)
+		}
 	}
 	var total uint64
 	for _, v := range iov {
@@ -60,7 +65,7 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 		// never blocks), as on Linux for a tty or pipe.
 		return 0, nil
 	}
-	if f, ok := of.File.(*vfs.RegFile); ok {
+	if f, ok := of.File.(*vfs.RegFile); ok && !isPipe {
 		return k.regularRW(t, of, f, write, iov, total)
 	}
 	// A blocking write goes on until every byte is written, as pipe_write
@@ -180,7 +185,11 @@ func (k *Kernel) doRW(t *Task, of *OpenFile, write bool, iov []iovec, total uint
 		}
 		var w int
 		var err error
-		if a, ok := f.(vfs.Appender); ok && appending {
+		var a vfs.Appender
+		if appending {
+			a, _ = f.(vfs.Appender) // only then: an interface test costs a lookup
+		}
+		if a != nil {
 			w, err = a.Append(buf[:n])
 		} else {
 			w, err = f.Write(buf[:n])
