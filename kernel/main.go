@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 
 	arch "tamix/arch/amd64"
 	"tamix/boot"
@@ -18,6 +19,7 @@ func main() {
 		boot.Panic(1)
 	}
 	arch.PanicHook = func() { boot.Panic(1) }
+	setGCPace(boot.Memory.GoRAM.End - boot.Memory.GoRAM.Start)
 	arch.SetKernelRanges(uintptr(boot.Memory.GoRAM.Start), uintptr(boot.Memory.GoRAM.End),
 		uintptr(boot.Memory.GoRAM.Start), uintptr(boot.Memory.GoRAM.End))
 	if n := arch.Init(lapicIDs(), boot.TSCHz); n < runtime.GOMAXPROCS(0) {
@@ -37,6 +39,18 @@ func main() {
 	fmt.Printf("tamix: prompt after %d ms (guest time since reset)\n", boot.SinceReset()/1e6)
 	sh.run()
 	select {}
+}
+
+// setGCPace lets the heap grow to 8x its live size between collections
+// (the kernel's live heap is a few MiB), with a limit well inside Go RAM.
+// Fewer collections mean fewer stop-the-world phases, and each one is a
+// chance to hit a TamaGo race: when a CPU is slow to park its M after
+// stopping for the world (gcstopm drops the P before stopm queues the M),
+// startTheWorld finds a P with work and no idle M and asks TamaGo for a
+// new one, which panics "Task exceeds available resources" (one M per CPU).
+func setGCPace(goRAM uint64) {
+	debug.SetGCPercent(800)
+	debug.SetMemoryLimit(int64(goRAM) * 5 / 8)
 }
 
 func banner() {
