@@ -48,7 +48,7 @@ EFI_LIB   := /usr/lib
 EFI_CFLAGS := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -O2 -Wall -Werror -fpic -fshort-wchar -fno-stack-protector \
               -fno-strict-aliasing -ffreestanding -mno-red-zone -mgeneral-regs-only -DGNU_EFI_USE_MS_ABI
 
-.PHONY: all kernel user qemu qemu-gdb test test-host test-qemu deps clean have-tamago bench bench-deps bench-go linux-initramfs image bios-image efi
+.PHONY: all kernel user qemu qemu-gdb prof test test-host test-qemu deps clean have-tamago bench bench-deps bench-go linux-initramfs image bios-image efi
 
 all: kernel
 
@@ -162,6 +162,11 @@ test-qemu:
 	st=$${PIPESTATUS[0]}; if [ $$st != 0 ]; then \
 		echo "make: QEMU tests failed; the failures (full log: $(BUILD)/qemu-test.log):"; \
 		grep -E -A30 '^\s+--- FAIL|Error Trace:' $(BUILD)/qemu-test.log | grep -v '^\s*tamix: ' | head -200; fi; exit $$st
+
+# make prof CMD='bench_syscall 1000000': instructions per function while CMD runs.
+CMD ?= bench_syscall 1000000
+prof: kernel
+	go run ./tools/qprof -- '$(CMD)'
 
 # make bench: the same benchmark programs on tamix and on Linux, same QEMU.
 # Linux is Debian's linux-image package (6.1, the CFS reference), fetched
