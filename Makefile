@@ -73,9 +73,15 @@ deps:
 		fi; \
 	fi
 
+# The vDSO: one PT_LOAD, no relocations (user/vdso/vdso-layout.lds).
+VDSO_FLAGS := -O2 -fPIC -shared -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables \
+              -Wl,-T,user/vdso/vdso-layout.lds -Wl,-soname=linux-vdso.so.1 -Wl,--hash-style=both \
+              -Wl,--version-script=user/vdso/vdso.lds -Wl,-z,max-page-size=4096 -Wl,--build-id=none
+
 user: deps
 	@mkdir -p $(BINDIR)
 	@$(MAKE) -s -C user OUT=$(CURDIR)/$(BINDIR)
+	@gcc $(VDSO_FLAGS) -o kernel/initramfs/vdso.so user/vdso/vdso.c
 	@if [ -n "$(EXTRA_BIN)" ]; then \
 		for f in $(EXTRA_BIN)/*; do \
 			if [ -f "$$f" ] && head -c 4 "$$f" | grep -q 'ELF'; then cp "$$f" $(BINDIR)/; echo "make: embedding $$f as /bin/$$(basename $$f)"; fi; \
@@ -232,4 +238,4 @@ bench-go:
 	@go test -run '^$$' -bench . -benchtime 2000x ./sched ./mm ./ipc 2>&1 | grep -E '^(Benchmark|ok|FAIL)' | sed -E 's/-[0-9]+ / /'
 
 clean:
-	rm -rf $(BUILD) $(BINDIR) $(IMAGE) $(EFI_IMAGE) $(EFI_APP)
+	rm -rf $(BUILD) $(BINDIR) kernel/initramfs/vdso.so $(IMAGE) $(EFI_IMAGE) $(EFI_APP)

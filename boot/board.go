@@ -89,6 +89,13 @@ func nanotime() int64 {
 	return CPU.GetTime()
 }
 
+// Nanotime is the runtime's clock: int64(float64(TSC)*mult) + offset, with
+// ClockScale's factors. The vDSO computes the same formula in user mode.
+func Nanotime() int64 { return CPU.GetTime() }
+
+// ClockScale returns Nanotime's factors: ns per TSC tick and ns at TSC 0.
+func ClockScale() (mult float64, offset int64) { return CPU.TimerMultiplier, CPU.TimerOffset }
+
 // hwinit1 runs early in runtime start-up, on the boot CPU.
 //
 //go:linkname hwinit1 runtime/goos.Hwinit1

@@ -14,6 +14,11 @@ import (
 //go:embed initramfs/bin
 var initramfs embed.FS
 
+// vdsoImage is the vDSO (user/vdso), built by the Makefile.
+//
+//go:embed initramfs/vdso.so
+var vdsoImage []byte
+
 // loadImages returns every embedded program by path ("/bin/hello").
 func loadImages() map[string][]byte {
 	images := map[string][]byte{}

@@ -4,7 +4,9 @@ package main
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -117,6 +119,8 @@ func startProcesses() error {
 		Log:        klog,
 		DropMM:     dropMM,
 		ArmTimer:   armTimer,
+		VDSO:       vdsoImage,
+		VVar:       vvarPage(),
 	})
 	console.Signal = signalForeground
 	kern.VFS = vfs.New(vfs.Config{Images: kern.Images, Console: console, Now: kern.Wall, Frames: frames}) // ipc/vfs engineer: the namespace for open(2)
@@ -157,8 +161,24 @@ func klog(format string, args ...any) {
 	dmesgMu.Unlock()
 }
 
-// monotonic is CLOCK_MONOTONIC: ns since the kernel started.
-func monotonic() int64 { return time.Since(bootTime).Nanoseconds() }
+// bootNano is the runtime clock's reading at start-up: CLOCK_MONOTONIC's zero.
+var bootNano = boot.Nanotime()
+
+// monotonic is CLOCK_MONOTONIC: ns since the kernel started, from the same
+// formula the vDSO computes in user mode (vvarPage).
+func monotonic() int64 { return boot.Nanotime() - bootNano }
+
+// vvarPage is the vDSO's data (user/vdso/vdso.c struct vvar): the clock's
+// factors, CLOCK_MONOTONIC's zero and CLOCK_REALTIME's offset from it.
+func vvarPage() []byte {
+	mult, offset := boot.ClockScale()
+	b := make([]byte, 32)
+	binary.LittleEndian.PutUint64(b[0:], math.Float64bits(mult))
+	binary.LittleEndian.PutUint64(b[8:], uint64(offset))
+	binary.LittleEndian.PutUint64(b[16:], uint64(bootNano))
+	binary.LittleEndian.PutUint64(b[24:], uint64(wallBase))
+	return b
+}
 
 // hrtimerVector is the PIT's one-shot interrupt (boot.EnablePITIRQ): the
 // earliest sleeper is due.

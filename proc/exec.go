@@ -76,7 +76,7 @@ func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*ex
 	k.Random(random[:])
 	aux := img.AuxInfo(filename)
 	aux.HWCap = k.HWCap
-	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur}
+	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur, k.vdsoPages}
 	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()

@@ -56,6 +56,8 @@ type Kernel struct {
 	ChildReaper *Task
 
 	timers timerQueue
+	// vdsoPages is the vvar page followed by the vDSO, mapped by exec.
+	vdsoPages []byte
 
 	// Stats.
 	Forks atomic.Uint64
@@ -82,6 +84,9 @@ type Config struct {
 	Log        func(format string, args ...any)
 	DropMM     func(m *mm.MM)
 	ArmTimer   func(when int64)
+	// VDSO is the vDSO shared object and VVar its data page (at most a
+	// page): exec maps both into every process, VVar first (nil: none).
+	VDSO, VVar []byte
 }
 
 // NewKernel creates the process subsystem with its idle tasks (init_task
@@ -100,6 +105,12 @@ func NewKernel(c Config) *Kernel {
 		k.Resched = func(int) {}
 	}
 	k.timers.arm = c.ArmTimer
+	if len(c.VDSO) > 0 && len(c.VVar) <= mm.PageSize {
+		pages := make([]byte, mm.PageSize+(len(c.VDSO)+mm.PageSize-1)/mm.PageSize*mm.PageSize)
+		copy(pages, c.VVar)
+		copy(pages[mm.PageSize:], c.VDSO)
+		k.vdsoPages = pages
+	}
 	k.pids.init()
 	k.CPUStat = make([]CPUTimes, c.NCPU)
 	k.Sched = sched.New(c.NCPU, c.Clock)

@@ -569,12 +569,12 @@ func TestExecStackFollowsRlimit(t *testing.T) {
 	m, err := mm.NewMM(h.k.Frames, 0, nil)
 	require.NoError(t, err)
 	defer m.Release()
-	require.NoError(t, stackRlimitAS{m, 1 << 20}.SetupStack(0x7fff00000000, 8<<20))
+	require.NoError(t, stackRlimitAS{m, 1 << 20, nil}.SetupStack(0x7fff00000000, 8<<20))
 	assert.Equal(t, uint64(1<<20), m.StackLimit)
 	m2, err := mm.NewMM(h.k.Frames, 0, nil)
 	require.NoError(t, err)
 	defer m2.Release()
-	require.NoError(t, stackRlimitAS{m2, 0}.SetupStack(0x7fff00000000, 8<<20))
+	require.NoError(t, stackRlimitAS{m2, 0, nil}.SetupStack(0x7fff00000000, 8<<20))
 	assert.Equal(t, uint64(mm.PageSize), m2.StackLimit, "a zero limit is the smallest stack, not the default")
 }
 

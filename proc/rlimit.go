@@ -221,6 +221,22 @@ func sysPrlimit64(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 type stackRlimitAS struct {
 	*mm.MM
 	limit uint64
+	vdso  []byte // the vvar page and the vDSO (Kernel.vdsoPages)
+}
+
+// MapVDSO maps the vvar page and the vDSO below the mmap base, as
+// arch_setup_additional_pages does, and returns the vDSO's address.
+// (Both pages are r-x here; Linux maps vvar r--.)
+func (a stackRlimitAS) MapVDSO() (uint64, error) {
+	if len(a.vdso) == 0 {
+		return 0, nil
+	}
+	addr, err := a.MM.Mmap(0, uint64(len(a.vdso)), mm.PROT_READ|mm.PROT_EXEC, mm.MAP_PRIVATE,
+		&mm.FileBacking{Data: a.vdso}, 0)
+	if err != nil {
+		return 0, err
+	}
+	return addr + mm.PageSize, nil
 }
 
 func (a stackRlimitAS) SetupStack(top, _ uint64) error {

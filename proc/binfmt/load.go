@@ -4,6 +4,12 @@ import "tamix/errno"
 
 // AddressSpace is what exec needs from a process address space. mm's *MM
 // implements it; tests use a fake.
+// VDSOMapper is an AddressSpace that can map the vDSO; MapVDSO returns the
+// address of its ELF header (AT_SYSINFO_EHDR), 0 for none.
+type VDSOMapper interface {
+	MapVDSO() (uint64, error)
+}
+
 type AddressSpace interface {
 	// MapImage maps [va, PAGE_ALIGN(va+memsz)) with prot. va is page
 	// aligned. The bytes [va, va+filesz) are file[fileOff:fileOff+filesz]
@@ -74,6 +80,12 @@ func LoadElfBinary(as AddressSpace, file []byte, argv, envp []string, aux AuxInf
 		return 0, 0, err
 	}
 	aux.Phdr, aux.Phent, aux.Phnum, aux.Entry = img.Phdr, img.Phent, img.Phnum, img.Entry
+	if v, ok := as.(VDSOMapper); ok {
+		// arch_setup_additional_pages: the vDSO, before the auxv names it.
+		if aux.SysinfoEhdr, err = v.MapVDSO(); err != nil {
+			return 0, 0, err
+		}
+	}
 	sp, err = BuildStack(as, StackTop, argv, envp, aux, random)
 	if err != nil {
 		return 0, 0, err

@@ -69,6 +69,7 @@ type AuxInfo struct {
 	HWCap       uint64 // AT_HWCAP: CPUID.1:EDX on x86 (ELF_HWCAP)
 	HWCap2      uint64 // AT_HWCAP2: HWCAP2_* bits (ELF_HWCAP2)
 	MinSigStkSz uint64 // AT_MINSIGSTKSZ: get_sigframe_size()
+	SysinfoEhdr uint64 // AT_SYSINFO_EHDR: the vDSO's ELF header (0: none, left out)
 }
 
 // AuxInfo returns the auxiliary values of img for a program run as execfn,
@@ -172,11 +173,16 @@ func BuildStack(as AddressSpace, top uint64, argv, envp []string, aux AuxInfo, r
 	}
 
 	// The auxiliary vector in Linux's order: ARCH_DLINFO first (x86-64 puts
-	// AT_SYSINFO_EHDR there, left out as tamix has no vDSO, then
-	// AT_MINSIGSTKSZ), then the generic entries. AT_RSEQ_* are left out:
-	// tamix has no rseq. The values of AT_RANDOM and AT_PLATFORM are
-	// filled in once their addresses are known.
-	auxv := [...]uint64{
+	// AT_SYSINFO_EHDR there when there is a vDSO, then AT_MINSIGSTKSZ),
+	// then the generic entries. AT_RSEQ_* are left out: tamix has no rseq.
+	// The values of AT_RANDOM, AT_EXECFN and AT_PLATFORM are filled in once
+	// their addresses are known.
+	var auxBuf [40]uint64
+	auxv := auxBuf[:0]
+	if aux.SysinfoEhdr != 0 {
+		auxv = append(auxv, AtSysinfoEhdr, aux.SysinfoEhdr)
+	}
+	auxv = append(auxv,
 		AtMinsigstksz, aux.MinSigStkSz,
 		AtHwcap, aux.HWCap,
 		AtPagesz, PageSize,
@@ -197,12 +203,10 @@ func BuildStack(as AddressSpace, top uint64, argv, envp []string, aux AuxInfo, r
 		AtExecfn, 0,
 		AtPlatform, 0,
 		AtNull, 0,
-	}
-	const (
-		auxRandom   = 31
-		auxExecfn   = 35
-		auxPlatform = 37
 	)
+	// The value slots of the three addresses, at the end of the vector.
+	n := len(auxv)
+	auxRandom, auxExecfn, auxPlatform := n-9, n-5, n-3
 
 	// Addresses, computed top down as Linux pushes them. Bound the total
 	// first so nothing below wraps.

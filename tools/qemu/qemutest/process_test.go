@@ -90,6 +90,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"execthread", []string{"execthread"}},
 		{"threadexit", []string{"threadexit"}},
 		{"timers", []string{"timers"}},
+		{"vdsotest", []string{"vdsotest"}},
 		{"procsys", []string{"procsys"}},
 		{"procfs", []string{"procfs"}},
 		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
