@@ -38,6 +38,8 @@ type MM struct {
 	// the page-aligned end of bss before Brk can grow the heap.
 	StartCode, EndCode, StartData, EndData uint64
 	StartBrk, CurBrk, StartStack, MmapBase uint64
+	// VDSO is where exec mapped the vDSO (its vvar page is just below); 0: none.
+	VDSO uint64
 	ArgStart, ArgEnd, EnvStart, EnvEnd     uint64
 	// StackLimit bounds stack growth (RLIMIT_STACK); SetupStack sets it.
 	StackLimit uint64
@@ -258,6 +260,7 @@ func (mm *MM) Fork() (*MM, error) {
 	}
 	child.StartCode, child.EndCode, child.StartData, child.EndData = mm.StartCode, mm.EndCode, mm.StartData, mm.EndData
 	child.StartBrk, child.CurBrk, child.StartStack, child.MmapBase = mm.StartBrk, mm.CurBrk, mm.StartStack, mm.MmapBase
+	child.VDSO = mm.VDSO
 	child.ArgStart, child.ArgEnd, child.EnvStart, child.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
 	child.StackLimit = mm.StackLimit
 

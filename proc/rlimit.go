@@ -224,9 +224,9 @@ type stackRlimitAS struct {
 	vdso  []byte // the vvar page and the vDSO (Kernel.vdsoPages)
 }
 
-// MapVDSO maps the vvar page and the vDSO below the mmap base, as
-// arch_setup_additional_pages does, and returns the vDSO's address.
-// (Both pages are r-x here; Linux maps vvar r--.)
+// MapVDSO maps the vvar page (r--) and the vDSO (r-x) just above it below
+// the mmap base, as arch_setup_additional_pages does, and returns the
+// vDSO's address.
 func (a stackRlimitAS) MapVDSO() (uint64, error) {
 	if len(a.vdso) == 0 {
 		return 0, nil
@@ -236,7 +236,11 @@ func (a stackRlimitAS) MapVDSO() (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return addr + mm.PageSize, nil
+	if err := a.MM.Mprotect(addr, mm.PageSize, mm.PROT_READ); err != nil {
+		return 0, err
+	}
+	a.MM.VDSO = addr + mm.PageSize
+	return a.MM.VDSO, nil
 }
 
 func (a stackRlimitAS) SetupStack(top, _ uint64) error {

@@ -456,6 +456,10 @@ func showMaps(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 		var dev uint64
 		name := ""
 		switch {
+		case m.VDSO != 0 && v.Start == m.VDSO:
+			name = "[vdso]"
+		case m.VDSO != 0 && v.End == m.VDSO:
+			name = "[vvar]"
 		case v.File != nil:
 			off = v.PgOff * mm.PageSize
 			if name = f.imagePath(v.File); name != "" {

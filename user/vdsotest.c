@@ -10,6 +10,20 @@
 #include <time.h>
 #include "tamix_test.h"
 
+/* maps_vdso returns the start of the [vdso] line of /proc/self/maps. */
+static unsigned long maps_vdso(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned long start = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (strstr(line, "[vdso]"))
+			start = strtoul(line, NULL, 16);
+	if (f)
+		fclose(f);
+	return start;
+}
+
 static long long ns(const struct timespec *t) { return t->tv_sec * 1000000000LL + t->tv_nsec; }
 
 static int never_backwards(clockid_t c, int rounds)
@@ -42,6 +56,7 @@ int main(int argc, char **argv)
 	const unsigned char *eh = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
 	CHECK(eh != NULL, "AT_SYSINFO_EHDR names a vDSO");
 	CHECK(eh && eh[0] == 0x7f && eh[1] == 'E' && eh[2] == 'L' && eh[3] == 'F', "which starts with an ELF header");
+	CHECK(maps_vdso() == (unsigned long)eh, "/proc/self/maps names it [vdso]");
 	CHECK(never_backwards(CLOCK_MONOTONIC, 20000), "CLOCK_MONOTONIC: libc and the system call never go backwards");
 	CHECK(never_backwards(CLOCK_REALTIME, 20000), "CLOCK_REALTIME: likewise");
 	CHECK(never_backwards(CLOCK_BOOTTIME, 2000), "CLOCK_BOOTTIME: likewise");
