@@ -39,8 +39,8 @@ type MM struct {
 	StartCode, EndCode, StartData, EndData uint64
 	StartBrk, CurBrk, StartStack, MmapBase uint64
 	// VDSO is where exec mapped the vDSO (its vvar page is just below); 0: none.
-	VDSO uint64
-	ArgStart, ArgEnd, EnvStart, EnvEnd     uint64
+	VDSO                               uint64
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 	// StackLimit bounds stack growth (RLIMIT_STACK); SetupStack sets it.
 	StackLimit uint64
 
