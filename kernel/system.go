@@ -237,7 +237,10 @@ func cpuLoop(cpu int) {
 			ticks := arch.Ticks(cpu)
 			arch.IdleUnless(func() bool { return kern.Sched.NeedResched(cpu) })
 			if arch.Ticks(cpu) != ticks {
-				// A tick: let the other goroutines of this CPU run.
+				// A tick: the load average may be due (scheduler_tick
+				// only runs for ticks that interrupt a task), and the
+				// other goroutines of this CPU may run.
+				kern.Sched.CalcGlobalLoad()
 				runtime.Gosched()
 			}
 			continue

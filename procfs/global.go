@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"tamix/mm"
+	"tamix/sched"
 )
 
 // globalEntry is a file at the top of /proc (proc_create_single).
@@ -149,11 +150,16 @@ func (f *FS) runnable() int {
 	return n
 }
 
-// showLoadavg is loadavg_proc_show. tamix keeps no load averages
-// (calc_global_load): they read 0.00; then runnable/total tasks and the
-// last PID handed out.
+// showLoadavg is loadavg_proc_show: the 1, 5 and 15 minute load averages
+// (sched's calc_global_load), runnable/total tasks and the last PID handed
+// out.
 func showLoadavg(f *FS) ([]byte, error) {
-	return []byte(fmt.Sprintf("0.00 0.00 0.00 %d/%d %d\n", f.runnable(), f.k.NrThreads(), f.k.LastPID())), nil
+	var b []byte
+	for _, x := range f.k.Sched.LoadAvg() {
+		x += sched.Fixed1 / 200 // get_avenrun's rounding offset
+		b = fmt.Appendf(b, "%d.%02d ", x>>sched.FShift, (x&(sched.Fixed1-1))*100>>sched.FShift)
+	}
+	return fmt.Appendf(b, "%d/%d %d\n", f.runnable(), f.k.NrThreads(), f.k.LastPID()), nil
 }
 
 // showProcStat is show_stat: per-CPU time in USER_HZ ticks from the tick

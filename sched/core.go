@@ -396,6 +396,7 @@ func (s *Scheduler) Tick(cpu int) (resched bool) {
 	if balance && len(s.RQs) > 1 {
 		s.LoadBalance(cpu, idle)
 	}
+	s.CalcGlobalLoad()
 	return rq.needResched.Load()
 }
 

@@ -86,6 +86,8 @@ type Scheduler struct {
 	HZ     int          // ticks per second; Tick must be called HZ times a second
 	Online CPUMask      // cpu_online_mask
 
+	load loadAvg // avenrun (loadavg.go)
+
 	SchedLatency       int64 // sysctl_sched_latency, scaled
 	MinGranularity     int64 // sysctl_sched_min_granularity, scaled
 	WakeupGranularity  int64 // sysctl_sched_wakeup_granularity, scaled
