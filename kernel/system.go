@@ -305,10 +305,10 @@ func runClaimed(cpu int, t *proc.Task) (voluntary bool) {
 		}
 		// The system-call fast path: a call that leaves no work for the way
 		// out (no signal, sleep, exit or restart) goes straight back to
-		// ring 3, as Linux's syscall_exit_to_user_mode does. After an
-		// execve the task has a new page table: take the slow path.
+		// ring 3, as Linux's syscall_exit_to_user_mode does. (execve
+		// never takes it: the new page table is loaded on the way back.)
 		for trap == arch.TrapSyscall {
-			if !kern.HandleSyscall(t) || t.MM.Root() != root {
+			if !kern.HandleSyscall(t) {
 				trap = trapHandled
 				break
 			}

@@ -262,20 +262,6 @@ func (k *Kernel) notifyParent(parent, t *Task) {
 	}
 }
 
-// liveThreadLocked returns another thread of t's group that has not
-// exited, or nil. The caller holds tasklistLock.
-func (k *Kernel) liveThreadLocked(t *Task) *Task {
-	if t.Signal.Live == 0 {
-		return nil
-	}
-	for _, p := range k.pids.tasks {
-		if p != t && p.TGID == t.TGID && p.ExitState == 0 && p.Flags&PF_EXITING == 0 {
-			return p
-		}
-	}
-	return nil
-}
-
 // waitStatus is the status wait4 reports for the exited process led by t:
 // the group's exit code after exit_group or a fatal signal, else the
 // leader's own (wait_task_zombie).
@@ -297,16 +283,21 @@ func (k *Kernel) sendSIGCHLD(parent, child *Task) {
 		return // kernel threads take no signals
 	}
 	si := SigInfo{Signo: SIGCHLD, PID: int32(child.TGID)}
-	code := waitStatus(child)
-	if code&0x7f != 0 {
-		si.Code, si.Status = CLD_KILLED, int32(code&0x7f)
-		if code&0x80 != 0 {
-			si.Code = CLD_DUMPED
-		}
-	} else {
-		si.Code, si.Status = CLD_EXITED, int32(code>>8&0xff)
-	}
+	si.Code, si.Status = cldCode(waitStatus(child))
 	k.SendSignalInfo(parent, si, true)
+}
+
+// cldCode turns an exit's wait status into the si_code and si_status that
+// SIGCHLD and waitid report (CLD_EXITED with the exit code, or CLD_KILLED
+// or CLD_DUMPED with the signal).
+func cldCode(st int) (code, status int32) {
+	switch {
+	case st&0x7f == 0:
+		return CLD_EXITED, int32(st >> 8 & 0xff)
+	case st&0x80 != 0:
+		return CLD_DUMPED, int32(st & 0x7f)
+	}
+	return CLD_KILLED, int32(st & 0x7f)
 }
 
 // releaseTask frees the PID of a dead task and unlinks it (release_task).
@@ -446,14 +437,7 @@ func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, o
 	st := waitStatus(zombie)
 	res = WaitResult{PID: zombie.TGID, Status: st, Utime: zombie.Signal.Utime + zombie.Signal.CUtime,
 		Stime: zombie.Signal.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
-	if st&0x7f == 0 {
-		res.Code, res.SigStatus = CLD_EXITED, int32(st>>8&0xff)
-	} else {
-		res.Code, res.SigStatus = CLD_KILLED, int32(st&0x7f)
-		if st&0x80 != 0 {
-			res.Code = CLD_DUMPED
-		}
-	}
+	res.Code, res.SigStatus = cldCode(st)
 	if options&WNOWAIT == 0 {
 		k.releaseTask(zombie)
 	}

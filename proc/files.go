@@ -5,23 +5,34 @@ import (
 
 	"tamix/errno"
 	"tamix/fs"
+	"tamix/vfs"
 )
 
 // OpenFile is an open file description (Linux's struct file): the file, its
 // status flags and a reference count shared by dup'ed descriptors and
 // forked processes.
 type OpenFile struct {
-	File  fs.File
-	mu    sync.Mutex
-	Flags int // O_ACCMODE, O_NONBLOCK, O_APPEND
-	refs  int
+	File fs.File
+	// record and reg are File when it is a one-record-per-call file
+	// (eventfd) or a tmpfs regular file: read and write take their own
+	// paths, decided once here rather than by a type test per call.
+	record fs.RecordFile
+	reg    *vfs.RegFile
+	mu     sync.Mutex
+	Flags  int // O_ACCMODE, O_NONBLOCK, O_APPEND
+	refs   int
 	// epitems are the epoll registrations of this open file (f_ep), under
 	// mu; they go when the last reference does (eventpoll_release).
 	epitems []*epitem
 }
 
 // NewOpenFile wraps f with flags and one reference.
-func NewOpenFile(f fs.File, flags int) *OpenFile { return &OpenFile{File: f, Flags: flags, refs: 1} }
+func NewOpenFile(f fs.File, flags int) *OpenFile {
+	of := &OpenFile{File: f, Flags: flags, refs: 1}
+	of.record, _ = f.(fs.RecordFile)
+	of.reg, _ = f.(*vfs.RegFile)
+	return of
+}
 
 func (of *OpenFile) get() { of.mu.Lock(); of.refs++; of.mu.Unlock() }
 

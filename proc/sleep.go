@@ -221,10 +221,16 @@ func (q *timerQueue) down(i int) bool {
 }
 
 // popDue takes the earliest entry if it is due by now.
+// popDue takes the earliest entry if it is due. When none is, it asks the
+// clock event device for the next deadline (it may have fired early: it
+// cannot wait past 55 ms); arm is cheap when already armed in time.
 func (q *timerQueue) popDue(now int64) (timerEntry, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.h) == 0 || q.h[0].when > now {
+		if len(q.h) > 0 && q.arm != nil {
+			q.arm(q.h[0].when)
+		}
 		return timerEntry{}, false
 	}
 	return q.removeAt(0), true
@@ -238,7 +244,6 @@ func (k *Kernel) RunTimers(now int64) {
 	for {
 		e, ok := k.timers.popDue(now)
 		if !ok {
-			k.timers.rearm()
 			return
 		}
 		if e.t != nil {
@@ -247,19 +252,6 @@ func (k *Kernel) RunTimers(now int64) {
 			e.tm.fn(k)
 		}
 	}
-}
-
-// rearm asks for the next deadline once the due ones are gone (the device
-// may have fired early: it cannot wait past 55 ms).
-func (q *timerQueue) rearm() {
-	if q.arm == nil {
-		return
-	}
-	q.mu.Lock()
-	if len(q.h) > 0 {
-		q.arm(q.h[0].when) // cheap when already armed in time
-	}
-	q.mu.Unlock()
 }
 
 // NextTimer returns the earliest deadline, or 0 when nothing is queued.

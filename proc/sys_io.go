@@ -45,13 +45,8 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	if write && acc == fs.O_RDONLY || !write && acc == fs.O_WRONLY {
 		return 0, errno.EBADF
 	}
-	// Pipes first: a concrete type test costs one compare, the interface
-	// test below a table lookup, and pipes are the hot path.
-	_, isPipe := of.File.(*ipc.File)
-	if !isPipe {
-		if rf, ok := of.File.(fs.RecordFile); ok {
-			return k.recordRW(t, of, rf, write, iov)
-		}
+	if of.record != nil {
+		return k.recordRW(t, of, of.record, write, iov)
 	}
 	var total uint64
 	for _, v := range iov {
@@ -65,8 +60,8 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 		// never blocks), as on Linux for a tty or pipe.
 		return 0, nil
 	}
-	if f, ok := of.File.(*vfs.RegFile); ok && !isPipe {
-		return k.regularRW(t, of, f, write, iov, total)
+	if of.reg != nil {
+		return k.regularRW(t, of, of.reg, write, iov, total)
 	}
 	// A blocking write goes on until every byte is written, as pipe_write
 	// does; what was written before a sleep is kept in the restart block.

@@ -168,8 +168,7 @@ func (k *Kernel) Syscall(t *Task) (fast bool) {
 	}
 	t.pending = false
 	tf.RAX = ret
-	return t.Flags&PF_EXITING == 0 && !t.restoreSigmask &&
-		!t.sigpending.Load() && !t.Signal.sigpending.Load() && t.State() == TASK_RUNNING
+	return !t.notifyWork() && t.State() == TASK_RUNNING
 }
 
 // unknownSyscall answers a number tamix does not implement with ENOSYS and

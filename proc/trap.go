@@ -115,9 +115,15 @@ func (k *Kernel) PrepareToRun(t *Task) bool {
 // call to re-run, a signal that may be pending, a restart fix-up, a mask to
 // restore, an exit, or CPU interval timers to check.
 func (t *Task) exitWork() bool {
-	return t.pending || t.restoreSigmask || t.Flags&PF_EXITING != 0 ||
-		t.sigpending.Load() || t.Signal.sigpending.Load() || t.Signal.it.cpuArmed.Load() ||
-		t.inSyscall && errno.IsRestart(t.Regs.RAX)
+	return t.pending || t.notifyWork() || t.inSyscall && errno.IsRestart(t.Regs.RAX)
+}
+
+// notifyWork is the part of exitWork any return to user mode checks, a
+// system call's fast path too (Linux's _TIF_* work flags): an exit, a
+// signal that may be pending, a mask to restore, CPU interval timers.
+func (t *Task) notifyWork() bool {
+	return t.Flags&PF_EXITING != 0 || t.restoreSigmask || t.sigpending.Load() ||
+		t.Signal.sigpending.Load() || t.Signal.it.cpuArmed.Load()
 }
 
 func (k *Kernel) prepareToRunSlow(t *Task) bool {
