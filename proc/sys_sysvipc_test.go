@@ -11,7 +11,6 @@ import (
 	"tamix/ipc/sysv"
 )
 
-
 func sembufs(ops ...sysv.Sembuf) []byte {
 	var b []byte
 	for _, o := range ops {
