@@ -86,6 +86,28 @@ static int semop1(int semid, int num, int op, int flg)
 	return semop(semid, &sb, 1);
 }
 
+/* read_file reads a whole (small) file into buf. */
+static int read_file(const char *path, char *buf, int size)
+{
+	int fd = open(path, O_RDONLY), n = 0;
+	if (fd < 0)
+		return -1;
+	for (ssize_t r; n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0;)
+		n += r;
+	close(fd);
+	buf[n] = 0;
+	return n;
+}
+
+/* find_line returns the line of text that starts with prefix, or NULL. */
+static char *find_line(char *text, const char *prefix)
+{
+	for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, prefix, strlen(prefix)) == 0)
+			return l;
+	return NULL;
+}
+
 static int nattch(int shmid)
 {
 	struct shmid_ds ds;
@@ -115,6 +137,24 @@ static void test_shm(const char *self)
 	CHECK(p[0] == 0 && p[3 * PAGE - 1] == 0, "a new segment reads zeros");
 	CHECK_EQ(shmctl(id, IPC_STAT, &ds), 0, "IPC_STAT after shmat");
 	CHECK(ds.shm_nattch == 1 && ds.shm_lpid == getpid() && ds.shm_atime != 0, "shmat counts in shm_nattch");
+	static char text[65536];
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "%lx-%lx rw-s 00000000 00:01 %d ", (long)p, (long)p + 3 * PAGE, id);
+	char *line = read_file("/proc/self/maps", text, sizeof text) > 0 ? find_line(text, prefix) : NULL;
+	CHECK(line && strncmp(strchr(line, '/'), "/SYSV00000000 (deleted)\n", 24) == 0,
+	      "/proc/self/maps: the segment's file, inode = shmid");
+	int found = 0;
+	if (read_file("/proc/sysvipc/shm", text, sizeof text) > 0) {
+		for (char *l = strchr(text, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+			int k, i, mode, cpid, lpid;
+			unsigned long size, att;
+			if (sscanf(l + 1, "%d %d %o %lu %d %d %lu", &k, &i, &mode, &size, &cpid, &lpid, &att) == 7 &&
+			    i == id)
+				found = k == 0 && mode == 0600 && size == 3 * PAGE && cpid == getpid() &&
+					lpid == getpid() && att == 1;
+		}
+	}
+	CHECK(found, "/proc/sysvipc/shm shows the segment");
 	strcpy(p, "parent");
 
 	/* A child inherits the attach (nattch 2), attaches once more

@@ -508,13 +508,19 @@ func (ns *Namespace) MsgCtlDown(id, cmd int, ds *MsqidDS, c Caller) error {
 	return nil
 }
 
-// MsgQueues lists the queues for /proc/sysvipc/msg.
-func (ns *Namespace) MsgQueues() []MsqidDS {
+// MsgEntry is a line of /proc/sysvipc/msg.
+type MsgEntry struct {
+	ID int
+	MsqidDS
+}
+
+// MsgQueues lists the queues in index order.
+func (ns *Namespace) MsgQueues() []MsgEntry {
 	ns.msg.mu.Lock()
 	defer ns.msg.mu.Unlock()
-	var out []MsqidDS
+	var out []MsgEntry
 	for _, q := range ns.msg.all() {
-		out = append(out, q.stat())
+		out = append(out, MsgEntry{q.ID, q.stat()})
 	}
 	return out
 }

@@ -894,13 +894,19 @@ func (ns *Namespace) SemCtlDown(id, cmd int, ds *SemidDS, c Caller) error {
 	return nil
 }
 
-// SemSets lists the sets for /proc/sysvipc/sem.
-func (ns *Namespace) SemSets() []SemidDS {
+// SemEntry is a line of /proc/sysvipc/sem.
+type SemEntry struct {
+	ID int
+	SemidDS
+}
+
+// SemSets lists the sets in index order.
+func (ns *Namespace) SemSets() []SemEntry {
 	ns.sem.mu.Lock()
 	defer ns.sem.mu.Unlock()
-	var out []SemidDS
+	var out []SemEntry
 	for _, a := range ns.sem.all() {
-		out = append(out, a.stat())
+		out = append(out, SemEntry{a.ID, a.stat()})
 	}
 	return out
 }

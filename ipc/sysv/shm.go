@@ -74,6 +74,9 @@ func (s *Segment) Close(*mm.VMA) {
 // Name is the name of the segment's file in /proc/PID/maps.
 func (s *Segment) Name() string { return s.name }
 
+// Ino is the inode number of the segment's file: its id.
+func (s *Segment) Ino() uint64 { return uint64(s.ID) }
+
 // mayDestroy is shm_may_destroy (shm_rmid_forced is 0).
 func (s *Segment) mayDestroy() bool { return s.nattch == 0 && s.Mode&SHM_DEST != 0 }
 
@@ -332,14 +335,23 @@ func (ns *Namespace) ShmLock(id, cmd int) error {
 	return nil
 }
 
-// ShmSegments lists the segments for /proc/sysvipc/shm.
-func (ns *Namespace) ShmSegments() []ShmidDS {
+// ShmEntry is a line of /proc/sysvipc/shm: a segment, its id and its
+// resident size in bytes.
+type ShmEntry struct {
+	ID int
+	ShmidDS
+	RSS uint64
+}
+
+// ShmSegments lists the segments in index order.
+func (ns *Namespace) ShmSegments() []ShmEntry {
 	ns.shm.mu.Lock()
 	defer ns.shm.mu.Unlock()
-	var out []ShmidDS
+	var out []ShmEntry
 	for _, s := range ns.shm.all() {
-		out = append(out, ShmidDS{Perm: s.to64(), Segsz: s.segsz, Atime: s.atime, Dtime: s.dtime,
-			Ctime: s.ctime, Cpid: int32(s.cpid), Lpid: int32(s.lpid), Nattch: s.nattch})
+		out = append(out, ShmEntry{ID: s.ID, ShmidDS: ShmidDS{Perm: s.to64(), Segsz: s.segsz, Atime: s.atime,
+			Dtime: s.dtime, Ctime: s.ctime, Cpid: int32(s.cpid), Lpid: int32(s.lpid), Nattch: s.nattch},
+			RSS: s.obj.Resident() * mm.PageSize})
 	}
 	return out
 }
