@@ -16,7 +16,7 @@ type sysvTask struct {
 
 // ipcCaller is who calls: the process (tgid) and its credentials (every
 // tamix process runs as root).
-func ipcCaller(t *Task) sysv.Caller { return sysv.Caller{PID: t.TGID} }
+func ipcCaller(t *Task) sysv.Caller { return sysv.Caller{PID: t.TGID, TID: t.PID} }
 
 // ipcWake returns the function that wakes t from an IPC sleep.
 func (k *Kernel) ipcWake(t *Task) func() bool {

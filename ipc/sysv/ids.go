@@ -68,9 +68,11 @@ type kernIPC interface {
 	perm() *Perm
 }
 
-// Caller is who asks: the calling process's tgid and credentials.
+// Caller is who asks: the calling process (its tgid, which the *pid
+// fields record), the thread, and the credentials.
 type Caller struct {
 	PID      int
+	TID      int
 	UID, GID uint32
 }
 

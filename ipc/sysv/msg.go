@@ -366,7 +366,9 @@ func (ns *Namespace) Msgrcv(id int, bufsz uint64, msgtyp int64, flg int, c Calle
 	if r == nil {
 		r = &MsgReceiver{}
 	}
-	*r = MsgReceiver{q: q, msgtype: msgtyp, mode: mode, maxsize: bufsz, pid: c.PID,
+	// A sender that hands over a message records the receiving thread
+	// (pipelined_send's task_pid), not its process.
+	*r = MsgReceiver{q: q, msgtype: msgtyp, mode: mode, maxsize: bufsz, pid: c.TID,
 		status: errMsgPending, wake: wake, queued: true}
 	if flg&MSG_NOERROR != 0 {
 		r.maxsize = math.MaxInt32
