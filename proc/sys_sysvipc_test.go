@@ -205,6 +205,9 @@ func TestMsgSyscalls(t *testing.T) {
 	}{
 		{"bad pointer", badVA, 1, errno.EFAULT},
 		{"mtype 0", msg(a, 0, "x"), 1, errno.EINVAL},
+		{"negative mtype", msg(a, -5, "x"), 1, errno.EINVAL},
+		{"negative size", msg(a, 1, "x"), 1 << 63, errno.EINVAL},
+		{"empty text", msg(a, 1, ""), 0, nil},
 		{"too large", msg(a, 1, "x"), 8193, errno.EINVAL},
 		{"text past the mapping", msg(a, 1, "x"), 8192, errno.EFAULT},
 	}
@@ -247,7 +250,7 @@ func TestMsgSyscalls(t *testing.T) {
 	_, err = a.call(SYS_msgctl, id, sysv.IPC_STAT, ds)
 	require.NoError(t, err)
 	st := sysv.ParseMsqidDS(a.read(ds, sysv.SizeofMsqidDS))
-	assert.Equal(t, uint64(1), st.Qnum, "type 1 is still there")
+	assert.Equal(t, uint64(2), st.Qnum, "the empty message and type 1 are still there")
 	assert.Equal(t, int32(b.TGID), st.Lrpid)
 	assert.Equal(t, int32(a.TGID), st.Lspid)
 }
