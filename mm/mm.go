@@ -237,9 +237,7 @@ func (mm *MM) unmapRange(start, end uint64) {
 	}
 	i, j := mm.splitAround(start, end)
 	for _, v := range mm.vmas[i:j] {
-		if v.shm != nil {
-			defer v.shm.put()
-		}
+		defer v.close()
 	}
 	mm.vmas = append(mm.vmas[:i], mm.vmas[j:]...)
 	mm.zap(start, end)
@@ -271,9 +269,7 @@ func (mm *MM) Fork() (*MM, error) {
 			continue
 		}
 		n := *v
-		if n.shm != nil {
-			n.shm.get()
-		}
+		n.open()
 		child.vmas = append(child.vmas, &n)
 		if v.shm != nil || v.Flags&VMWipeOnFork != 0 {
 			continue // Linux too leaves these to be faulted in
@@ -342,9 +338,7 @@ func (mm *MM) Release() {
 	mm.tlb.FlushAll(mm)
 	mm.pt.free(true)
 	for _, v := range mm.vmas {
-		if v.shm != nil {
-			v.shm.put()
-		}
+		v.close()
 	}
 	mm.vmas = nil
 	mm.rss = 0

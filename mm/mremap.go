@@ -255,10 +255,8 @@ func (mm *MM) moveVMA(addr, oldLen, newAddr, newLen uint64, dontUnmap bool) (uin
 	}
 	v := mm.vmaAt(addr)
 	n := &VMA{Start: newAddr, End: newAddr + newLen, Flags: v.Flags, File: v.File, shm: v.shm,
-		PgOff: v.PgOff + (addr-v.Start)>>pageShift}
-	if n.shm != nil {
-		n.shm.get()
-	}
+		Ops: v.Ops, PgOff: v.PgOff + (addr-v.Start)>>pageShift}
+	n.open()
 	mm.insert(n)
 	if moved, err := mm.movePTEs(addr, newAddr, oldLen); err != nil {
 		// Put back what moved and drop the new mapping instead.

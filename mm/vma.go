@@ -47,7 +47,11 @@ type VMA struct {
 	PgOff uint64
 	File  *FileBacking // nil for anonymous memory
 
-	shm *shmem // MAP_SHARED|MAP_ANONYMOUS: the object holding the pages
+	shm *shmem // MAP_SHARED|MAP_ANONYMOUS or a SysV segment: the object holding the pages
+	// Ops, when set, hears of every copy and removal of the VMA (vm_ops):
+	// a SysV shared memory attach counts its mappings with it. Such VMAs
+	// never merge, as in Linux (a vm_ops->close forbids it).
+	Ops VMOps
 }
 
 // Anonymous reports whether the VMA has no file behind it.
@@ -96,7 +100,7 @@ func (v *VMA) exclusiveFlags() uint64 {
 
 // mergeable reports whether b can be appended to a (vma_merge's test).
 func mergeable(a, b *VMA) bool {
-	if a.End != b.Start || a.Flags != b.Flags || a.File != b.File || a.shm != b.shm {
+	if a.End != b.Start || a.Flags != b.Flags || a.File != b.File || a.shm != b.shm || a.Ops != nil || b.Ops != nil {
 		return false
 	}
 	if a.File != nil || a.shm != nil {
@@ -185,9 +189,7 @@ func (mm *MM) split(i int, addr uint64) {
 	n.Start = addr
 	n.PgOff = v.PgOff + (addr-v.Start)>>pageShift
 	v.End = addr
-	if n.shm != nil {
-		n.shm.get()
-	}
+	n.open()
 	mm.vmas = append(mm.vmas, nil)
 	copy(mm.vmas[i+2:], mm.vmas[i+1:])
 	mm.vmas[i+1] = &n
@@ -226,9 +228,7 @@ func (mm *MM) mergeAround(i, j int) {
 		a, b := mm.vmas[k-1], mm.vmas[k]
 		if mergeable(a, b) {
 			a.End = b.End
-			if b.shm != nil {
-				b.shm.put()
-			}
+			b.close()
 			mm.vmas = append(mm.vmas[:k], mm.vmas[k+1:]...)
 		}
 	}

@@ -226,6 +226,7 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 	c.Parent.Children = append(c.Parent.Children, c)
 	k.tasklistLock.Unlock()
 	k.Forks.Add(1)
+	k.copySysvsem(parent, c, f)
 
 	if c.SetChildTID != 0 && c.MM != nil {
 		_ = putUint32(c.MM, c.SetChildTID, uint32(c.PID))

@@ -62,6 +62,7 @@ func (k *Kernel) DoExit(t *Task, code int) {
 		t.MM, t.ActiveMM = nil, nil
 		k.mmput(m)
 	}
+	k.exitSysvIPC(t)
 	t.Files.put()
 	k.ExitFS(t)
 	t.Sighand.mu.Lock()

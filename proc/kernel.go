@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"tamix/fs"
+	"tamix/ipc/sysv"
 	"tamix/mm"
 	"tamix/sched"
 	"tamix/vfs"
@@ -32,6 +33,8 @@ type Kernel struct {
 	Images map[string][]byte
 	// VFS is the namespace open(2) and friends see; nil in tests without one.
 	VFS *vfs.FS
+	// IPC holds the System V IPC objects (init_ipc_ns).
+	IPC *sysv.Namespace
 	// HWCap is CPUID.1:EDX, reported to programs as AT_HWCAP.
 	HWCap uint64
 	// Resched asks CPU cpu to reschedule (a reschedule IPI on the machine).
@@ -112,6 +115,7 @@ func NewKernel(c Config) *Kernel {
 		k.vdsoPages = pages
 	}
 	k.pids.init()
+	k.IPC = sysv.NewNamespace(c.Frames, func() int64 { return k.Wall() / 1e9 })
 	k.CPUStat = make([]CPUTimes, c.NCPU)
 	k.Sched = sched.New(c.NCPU, c.Clock)
 	// Wake-up preemption of a task on another CPU needs an IPI there.

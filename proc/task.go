@@ -133,6 +133,7 @@ type Task struct {
 	exited chan struct{}
 
 	procsysTask // pdeath_signal, no_new_privs, sigtimedwait's masks (procsys.go)
+	sysvTask    // semaphore undo list, the IPC operation slept in (sysvipc.go)
 }
 
 // State returns __state.

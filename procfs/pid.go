@@ -465,6 +465,14 @@ func showMaps(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 			if name = f.imagePath(v.File); name != "" {
 				dev, ino = f.fileID(name)
 			}
+		case v.Ops != nil:
+			// A SysV segment: its file on the internal shm mount, whose
+			// inode number is the segment's id.
+			off = v.PgOff * mm.PageSize
+			name, dev = v.Ops.Name(), vfs.Mkdev(0, 1)
+			if i, ok := v.Ops.(interface{ Ino() uint64 }); ok {
+				ino = i.Ino()
+			}
 		case v.Flags&mm.VMShared != 0:
 			off = v.PgOff * mm.PageSize
 			name, dev = "/dev/zero (deleted)", vfs.Mkdev(0, 1)

@@ -90,6 +90,7 @@ const (
 	kFdLink              // fd/N
 	kPidFile             // stat, status…
 	kPidLink             // cwd, exe
+	kSysvipcDir          // /proc/sysvipc
 )
 
 // node is what a /proc inode stands for (its i_private).
@@ -176,6 +177,8 @@ func (f *FS) Lookup(caller any, dir *vfs.Inode, name string) (*vfs.Inode, error)
 			return f.v.NewSyntheticInode(dir, name, selfIno, vfs.S_IFLNK|0o777, 1, &node{kind: kSelf}), nil
 		case "thread-self":
 			return f.v.NewSyntheticInode(dir, name, threadSelfIno, vfs.S_IFLNK|0o777, 1, &node{kind: kThreadSelf}), nil
+		case "sysvipc":
+			return f.sysvipcDir(dir), nil
 		}
 		pid, ok := nameToInt(name)
 		if !ok || pid == 0 {
@@ -207,6 +210,8 @@ func (f *FS) Lookup(caller any, dir *vfs.Inode, name string) (*vfs.Inode, error)
 			return nil, errno.ENOENT
 		}
 		return f.taskDir(dir, name, t, true), nil
+	case kSysvipcDir:
+		return f.lookupSysvipc(dir, name)
 	case kFdDir:
 		fd, ok := nameToInt(name)
 		if !ok || !f.alive(n.task) {
@@ -258,9 +263,18 @@ func (f *FS) Readdir(dir *vfs.Inode) ([]vfs.Dirent, error) {
 		// The registered entries first, in the order of their tree (by
 		// length, then by name), then self, thread-self and the
 		// thread-group leaders by PID (proc_pid_readdir).
+		sysvipc := vfs.Dirent{Ino: sysvipcIno, Type: vfs.DT_DIR, Name: "sysvipc"}
+		placed := false
 		for i := range sortedGlobals {
 			g := sortedGlobals[i]
+			if !placed && (len(g.name) > len(sysvipc.Name) || len(g.name) == len(sysvipc.Name) && g.name > sysvipc.Name) {
+				out = append(out, sysvipc) // the directory's place in the tree
+				placed = true
+			}
 			out = append(out, vfs.Dirent{Ino: g.ino(), Type: vfs.DT_REG, Name: g.name})
+		}
+		if !placed {
+			out = append(out, sysvipc)
 		}
 		out = append(out, vfs.Dirent{Ino: selfIno, Type: vfs.DT_LNK, Name: "self"},
 			vfs.Dirent{Ino: threadSelfIno, Type: vfs.DT_LNK, Name: "thread-self"})
@@ -298,6 +312,8 @@ func (f *FS) Readdir(dir *vfs.Inode) ([]vfs.Dirent, error) {
 		for _, t := range f.threads(n.task) {
 			out = append(out, vfs.Dirent{Ino: taskIno(t.PID, viewTid, 0), Type: vfs.DT_DIR, Name: strconv.Itoa(t.PID)})
 		}
+	case kSysvipcDir:
+		out = readdirSysvipc()
 	case kFdDir:
 		if !f.alive(n.task) || n.task.Files == nil {
 			return nil, errno.ENOENT

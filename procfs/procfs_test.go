@@ -401,7 +401,7 @@ func TestListings(t *testing.T) {
 	q := e.process(t, nil, "two")
 	names, err := e.list(t, p, "/proc")
 	require.NoError(t, err)
-	assert.Equal(t, []string{".", "..", "stat", "uptime", "cpuinfo", "loadavg", "meminfo", "version",
+	assert.Equal(t, []string{".", "..", "stat", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "version",
 		"self", "thread-self", strconv.Itoa(p.PID), strconv.Itoa(q.PID)}, names)
 	names, err = e.list(t, p, "/proc/self")
 	require.NoError(t, err)
