@@ -132,6 +132,10 @@ type Task struct {
 	// exited is closed when the task becomes a zombie (kernel waiters).
 	exited chan struct{}
 
+	// cred is the task's credentials (real_cred == cred: tamix has no
+	// overriding subjective credentials); nil means init_cred (cred.go).
+	cred atomic.Pointer[Cred]
+
 	procsysTask // pdeath_signal, no_new_privs, sigtimedwait's masks (procsys.go)
 }
 
