@@ -99,6 +99,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"iosys", []string{"iosys"}},
 		{"epolltest", []string{"epolltest"}},
 		{"tmpfs", []string{"tmpfs"}},
+		{"creds", []string{"creds"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
