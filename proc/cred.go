@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"tamix/errno"
+	"tamix/vfs"
 )
 
 // Capabilities tamix checks (include/uapi/linux/capability.h). The others
@@ -383,4 +384,30 @@ func (t *Task) checkKillPermission(target *Task, sig int) error {
 		return nil
 	}
 	return errno.EPERM
+}
+
+// FSIDs returns the IDs the task acts as on files (vfs.Cred).
+func (c *Cred) FSIDs() (uid, gid uint32) { return c.FSUID, c.FSGID }
+
+// FSCred gives the namespace t's credentials (vfs.CredHolder).
+// A nil task is the kernel.
+func (t *Task) FSCred() vfs.Cred {
+	if t == nil {
+		return nil
+	}
+	return t.Cred()
+}
+
+// accessCreds are the credentials access(2) checks with
+// (access_override_creds): the real user and group IDs as fs IDs, and
+// root's permitted capabilities only when the real uid is 0.
+func (c *Cred) accessCreds() *Cred {
+	n := c.prepare()
+	n.FSUID, n.FSGID = c.UID, c.GID
+	if c.UID != 0 {
+		n.CapEffective = 0
+	} else {
+		n.CapEffective = c.CapPermitted
+	}
+	return n
 }

@@ -374,7 +374,11 @@ func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags
 	if path == "" {
 		path = "."
 	}
-	return 0, v.As(t).AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
+	caller := v.As(t)
+	if flags&AT_EACCESS == 0 {
+		caller = caller.WithCred(t.Cred().accessCreds())
+	}
+	return 0, caller.AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
 }
 
 // sysGetcwd copies the working directory's path: its length with the NUL,

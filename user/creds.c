@@ -5,7 +5,9 @@
  * EINVAL cases; the saved set-user-ID that lets a task drop and regain euid 0
  * (and its capabilities with it); getgroups/setgroups; capget/capset; kill,
  * setpriority, sched_setscheduler and sched_setaffinity refused across users;
- * si_uid in SIGCHLD and waitid; /proc/self/status's Uid and Gid lines.
+ * si_uid in SIGCHLD and waitid; /proc/self/status's Uid and Gid lines. Files:
+ * owners of new files, read/write/search permission, access(2) with the real
+ * IDs, chmod/chown/utimensat/truncate rules, the sticky directory.
  * Runs as root (natively too); every ID change happens in a child. Only
  * capabilities that any root has (not the whole mask) are printed. */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define CAP_CHOWN 0
@@ -299,6 +302,138 @@ static void kills(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "uid 1001's process died of SIGTERM, not before");
 }
 
+static char dir[64];
+
+/* P(name) is dir/name, in one of four buffers used in turn (a call may
+ * take two paths). */
+static const char *P(const char *name)
+{
+	static char bufs[4][128];
+	static int next;
+	char *b = bufs[next++ % 4];
+	strcpy(b, dir);
+	strcat(b, name);
+	return b;
+}
+
+static void file_setup(void)
+{
+	int fd;
+	strcpy(dir, "/tmp/credsXXXXXX");
+	if (!mkdtemp(dir))
+		_exit(3);
+	chmod(dir, 0755);
+	fd = open(P("/secret"), O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	fd = open(P("/pub"), O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	mkdir(P("/mine"), 0755);
+	chown(P("/mine"), 1000, 1000);
+	mkdir(P("/sticky"), 0777);
+	chmod(P("/sticky"), 01777);
+	fd = open(P("/sticky/roots"), O_CREAT | O_WRONLY, 0666);
+	close(fd);
+	fchmod(fd, 0666);
+	chmod(P("/sticky/roots"), 0666);
+}
+
+static void file_teardown(void)
+{
+	const char *names[] = { "/mine/x", "/mine/y", "/mine", "/sticky/roots", "/sticky/bobs", "/sticky", "/secret", "/pub", "" };
+	for (int i = 0; names[i][0]; i++) {
+		unlink(P(names[i]));
+		rmdir(P(names[i]));
+	}
+	rmdir(dir);
+}
+
+static void files_as_user(void)
+{
+	struct stat st;
+	char c;
+
+	CHECK(setgroups(0, NULL) == 0 && setresgid(1000, 1000, 1000) == 0 && setresuid(1000, 1000, 1000) == 0,
+	      "become uid 1000, gid 1000, no groups");
+	CHECK_ERR(open(P("/secret"), O_RDONLY), EACCES, "open of root's 0600 file is EACCES");
+	int fd = open(P("/pub"), O_RDONLY);
+	CHECK(fd >= 0, "open of root's 0644 file for reading");
+	close(fd);
+	CHECK_ERR(open(P("/pub"), O_WRONLY), EACCES, "... but not for writing");
+	CHECK_ERR(open(P("/pub"), O_RDONLY | O_TRUNC), EACCES, "O_TRUNC needs write permission");
+	CHECK_EQ(access(P("/pub"), R_OK), 0, "access R_OK");
+	CHECK_ERR(access(P("/pub"), W_OK), EACCES, "access W_OK is EACCES");
+	CHECK_ERR(open(P("/new"), O_CREAT | O_WRONLY, 0644), EACCES, "creating in root's 0755 directory is EACCES");
+	CHECK_ERR(mkdir(P("/newdir"), 0755), EACCES, "mkdir there is EACCES");
+	CHECK_ERR(unlink(P("/pub")), EACCES, "unlink there is EACCES");
+	CHECK_ERR(rename(P("/pub"), P("/mine/pub")), EACCES, "rename out of it is EACCES");
+	CHECK_ERR(truncate(P("/pub"), 0), EACCES, "truncate without write permission is EACCES");
+	CHECK_ERR(chmod(P("/pub"), 0666), EPERM, "chmod of root's file is EPERM");
+	CHECK_ERR(utimensat(AT_FDCWD, P("/pub"), NULL, 0), EACCES, "touching a file it cannot write is EACCES");
+	CHECK_ERR(utimensat(AT_FDCWD, P("/pub"), ((struct timespec[2]){ { 1, 0 }, { 2, 0 } }), 0), EPERM,
+		  "setting times of a file it does not own is EPERM");
+
+	fd = open(P("/mine/x"), O_CREAT | O_WRONLY, 0640);
+	CHECK(fd >= 0, "creating in its own directory");
+	CHECK(fstat(fd, &st) == 0 && st.st_uid == 1000 && st.st_gid == 1000, "the new file belongs to 1000:1000");
+	CHECK_ERR(fchown(fd, 0, -1), EPERM, "giving the file to root is EPERM");
+	CHECK_ERR(fchown(fd, -1, 0), EPERM, "moving it to a group it is not in is EPERM");
+	CHECK_EQ(fchown(fd, 1000, 1000), 0, "chown to itself is allowed");
+	CHECK_EQ(fchmod(fd, 0600), 0, "fchmod of its own file");
+	CHECK_EQ(utimensat(AT_FDCWD, P("/mine/x"), ((struct timespec[2]){ { 100, 5 }, { 200, 7 } }), 0), 0,
+		 "utimensat on its own file");
+	CHECK(stat(P("/mine/x"), &st) == 0 && st.st_atim.tv_sec == 100 && st.st_atim.tv_nsec == 5 &&
+	      st.st_mtim.tv_sec == 200 && st.st_mtim.tv_nsec == 7, "the times are set");
+	CHECK_EQ(utimensat(AT_FDCWD, P("/mine/x"), ((struct timespec[2]){ { 0, UTIME_OMIT }, { 300, 0 } }), 0), 0,
+		 "UTIME_OMIT leaves the access time");
+	CHECK(stat(P("/mine/x"), &st) == 0 && st.st_atim.tv_sec == 100 && st.st_mtim.tv_sec == 300, "only mtime moved");
+	CHECK_ERR(utimensat(AT_FDCWD, P("/mine/x"), ((struct timespec[2]){ { 0, 1000000000 }, { 0, 0 } }), 0), EINVAL,
+		  "a tv_nsec of 1e9 is EINVAL");
+	CHECK_ERR(utimensat(AT_FDCWD, P("/mine/x"), NULL, 0x2), EINVAL, "an unknown flag is EINVAL");
+	write(fd, "data", 4);
+	close(fd);
+	CHECK_EQ(rename(P("/mine/x"), P("/mine/y")), 0, "rename inside its own directory");
+	fd = open(P("/mine/y"), O_RDONLY);
+	CHECK(fd >= 0 && read(fd, &c, 1) == 1 && c == 'd', "and read it back");
+	close(fd);
+	CHECK_EQ(chmod(P("/mine/y"), 0), 0, "chmod 0");
+	CHECK_ERR(open(P("/mine/y"), O_RDONLY), EACCES, "the owner too is refused a mode 0 file");
+
+	/* The sticky directory: only owners remove. */
+	CHECK_ERR(unlink(P("/sticky/roots")), EPERM, "unlink of root's file in a sticky directory is EPERM");
+	CHECK_ERR(rename(P("/sticky/roots"), P("/sticky/bobs")), EPERM, "so is renaming it");
+	fd = open(P("/sticky/roots"), O_WRONLY);
+	CHECK(fd >= 0, "though it may write the 0666 file");
+	close(fd);
+	fd = open(P("/sticky/bobs"), O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	CHECK_EQ(unlink(P("/sticky/bobs")), 0, "and remove its own file there");
+}
+
+static void access_real_ids(void)
+{
+	CHECK_EQ(setresuid(1000, 0, 0), 0, "setresuid(1000, 0, 0): real 1000, effective 0");
+	int fd = open(P("/secret"), O_RDONLY);
+	CHECK(fd >= 0, "open checks the effective ID: allowed");
+	close(fd);
+	CHECK_ERR(access(P("/secret"), R_OK), EACCES, "access checks the real ID: EACCES");
+	CHECK_EQ(faccessat(AT_FDCWD, P("/secret"), R_OK, AT_EACCESS), 0, "faccessat AT_EACCESS checks the effective ID");
+	CHECK_EQ(access(P("/pub"), R_OK), 0, "access of a world-readable file");
+}
+
+static void files(void)
+{
+	int st;
+	file_setup();
+	st = in_child(files_as_user);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "file permissions as uid 1000");
+	st = in_child(access_real_ids);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "access(2) uses the real IDs");
+	struct stat s;
+	CHECK(stat(P("/pub"), &s) == 0 && s.st_uid == 0 && (s.st_mode & 07777) == 0644, "root's file is untouched");
+	file_teardown();
+	CHECK_ERR(stat(dir, &s), ENOENT, "everything is cleaned up");
+}
+
 int main(void)
 {
 	int st;
@@ -316,5 +451,6 @@ int main(void)
 	st = in_child(sched_perms);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "scheduling permissions");
 	kills();
+	files();
 	return t_done();
 }
