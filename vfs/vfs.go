@@ -73,14 +73,14 @@ func Mkdev(major, minor uint32) uint64 {
 
 // Inode is one object of the namespace.
 type Inode struct {
-	Ino   uint64
-	Mode  uint32 // S_IF* | permissions
+	Ino  uint64
+	Mode uint32 // S_IF* | permissions
 	// UID and GID own the inode (i_uid, i_gid): whoever made it, as
 	// initOwner sets them; the images, /dev and /proc belong to root.
 	UID, GID uint32
-	Nlink uint64
-	Dev   uint64 // the mount's device (st_dev)
-	Rdev  uint64 // for device nodes
+	Nlink    uint64
+	Dev      uint64 // the mount's device (st_dev)
+	Rdev     uint64 // for device nodes
 	// Atime, Mtime and Ctime are ns since the epoch, under mu.
 	Atime, Mtime, Ctime int64
 
