@@ -159,6 +159,7 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 	}
 	c.noNewPrivs = parent.noNewPrivs
 	c.cred.Store(parent.Cred()) // copy_creds: shared until one of them changes
+	c.personality = parent.personality
 
 	// copy_mm
 	switch {

@@ -135,6 +135,9 @@ type Task struct {
 	// cred is the task's credentials (real_cred == cred: tamix has no
 	// overriding subjective credentials); nil means init_cred (cred.go).
 	cred atomic.Pointer[Cred]
+	// personality is the execution domain and its flags (personality(2)),
+	// inherited by fork; always PER_LINUX plus whatever flags were set.
+	personality uint32
 
 	procsysTask // pdeath_signal, no_new_privs, sigtimedwait's masks (procsys.go)
 }

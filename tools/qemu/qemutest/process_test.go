@@ -100,6 +100,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"epolltest", []string{"epolltest"}},
 		{"tmpfs", []string{"tmpfs"}},
 		{"creds", []string{"creds"}},
+		{"fsattr", []string{"fsattr"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
