@@ -158,6 +158,8 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 		c.Files.owner = c.Signal // RLIMIT_NOFILE bounds the new table
 	}
 	c.noNewPrivs = parent.noNewPrivs
+	c.cred.Store(parent.Cred()) // copy_creds: shared until one of them changes
+	c.personality = parent.personality
 
 	// copy_mm
 	switch {

@@ -52,6 +52,7 @@ type execImage struct {
 	mm        *mm.MM
 	entry, sp uint64
 	path      string
+	cred      *Cred // the credentials after exec (bprm->cred)
 }
 
 // prepareExec finds, checks and loads the program: every error of execve
@@ -76,6 +77,8 @@ func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*ex
 	k.Random(random[:])
 	aux := img.AuxInfo(filename)
 	aux.HWCap = k.HWCap
+	cred := t.Cred().execCreds()
+	aux.UID, aux.EUID, aux.GID, aux.EGID = uint64(cred.UID), uint64(cred.EUID), uint64(cred.GID), uint64(cred.EGID)
 	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur, k.vdsoPages}
 	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
 	if err != nil {
@@ -84,7 +87,7 @@ func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*ex
 	}
 	setArgEnv(newMM, sp, argv, envp)
 	setCodeData(newMM, img)
-	return &execImage{mm: newMM, entry: entry, sp: sp, path: p}, nil
+	return &execImage{mm: newMM, entry: entry, sp: sp, path: p, cred: cred}, nil
 }
 
 // commitExec installs img in t: the point of no return (begin_new_exec).
@@ -97,6 +100,7 @@ func (k *Kernel) commitExec(t *Task, img *execImage) {
 	t.SetComm(path.Base(img.path))
 	t.Flags &^= PF_FORKNOEXEC | PF_KTHREAD
 	t.Signal.dumpable.Store(SUID_DUMP_USER) // set_dumpable in begin_new_exec
+	t.commitCreds(img.cred)
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
 	t.Regs = arch.TrapFrame{RIP: img.entry, RSP: img.sp, CS: arch.UserCS, SS: arch.UserSS}

@@ -283,7 +283,7 @@ func (k *Kernel) sendSIGCHLD(parent, child *Task) {
 	if parent.MM == nil {
 		return // kernel threads take no signals
 	}
-	si := SigInfo{Signo: SIGCHLD, PID: int32(child.TGID)}
+	si := SigInfo{Signo: SIGCHLD, PID: int32(child.TGID), UID: int32(child.Cred().UID)}
 	si.Code, si.Status = cldCode(waitStatus(child))
 	k.SendSignalInfo(parent, si, true)
 }
@@ -335,6 +335,7 @@ type WaitResult struct {
 	MajFlt uint64
 	// Code and SigStatus are waitid's si_code (CLD_*) and si_status.
 	Code, SigStatus int32
+	UID             uint32 // the child's real user ID (si_uid)
 }
 
 // waitSel is which children a wait selects (wait_opts' wo_type, wo_pid).
@@ -419,7 +420,7 @@ func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, o
 		}
 		sh.mu.Unlock()
 		if res.Code != 0 {
-			res.PID, res.Utime, res.Stime = c.TGID, c.Utime, c.Stime
+			res.PID, res.Utime, res.Stime, res.UID = c.TGID, c.Utime, c.Stime, c.Cred().UID
 			return true
 		}
 		return false
@@ -437,7 +438,8 @@ func (k *Kernel) doWaitSel(t *Task, sel waitSel, options int) (res WaitResult, o
 	}
 	st := waitStatus(zombie)
 	res = WaitResult{PID: zombie.TGID, Status: st, Utime: zombie.Signal.Utime + zombie.Signal.CUtime,
-		Stime: zombie.Signal.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt}
+		Stime: zombie.Signal.Stime + zombie.Signal.CStime, MinFlt: zombie.MinFlt, MajFlt: zombie.MajFlt,
+		UID: zombie.Cred().UID}
 	res.Code, res.SigStatus = cldCode(st)
 	if options&WNOWAIT == 0 {
 		k.releaseTask(zombie)

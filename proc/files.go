@@ -24,6 +24,10 @@ type OpenFile struct {
 	// epitems are the epoll registrations of this open file (f_ep), under
 	// mu; they go when the last reference does (eventpoll_release).
 	epitems []*epitem
+	// flocked marks a file that took a flock lock: the last reference
+	// releases it (flock.go) through kernel.
+	flocked bool
+	kernel  *Kernel
 }
 
 // NewOpenFile wraps f with flags and one reference.
@@ -43,6 +47,9 @@ func (of *OpenFile) put() {
 	of.mu.Unlock()
 	if last {
 		eventpollRelease(of)
+		if of.flocked {
+			of.kernel.flockRelease(of)
+		}
 		of.File.Release()
 	}
 }

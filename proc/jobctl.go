@@ -105,9 +105,14 @@ func sysSetsid(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	return uint64(me.PID), nil
 }
 
-// KillPgrp sends sig to every process of group pgid (kill_pgrp); ESRCH if
-// there is none.
-func (k *Kernel) KillPgrp(pgid int, si SigInfo) error {
+// KillPgrp sends sig to every process of group pgid on the kernel's behalf
+// (the console's ^C, the shell's fg); ESRCH if the group is empty.
+func (k *Kernel) KillPgrp(pgid int, si SigInfo) error { return k.killPgrpInfo(nil, pgid, si) }
+
+// killPgrpInfo is __kill_pgrp_info: it signals every process of group pgid
+// that sender (nil: the kernel) may signal, and succeeds if any signal went;
+// otherwise it returns the last error (EPERM), or ESRCH for an empty group.
+func (k *Kernel) killPgrpInfo(sender *Task, pgid int, si SigInfo) error {
 	var targets []*Task
 	k.tasklistLock.Lock()
 	for _, p := range k.pids.tasks {
@@ -119,12 +124,23 @@ func (k *Kernel) KillPgrp(pgid int, si SigInfo) error {
 	if len(targets) == 0 {
 		return errno.ESRCH
 	}
-	if si.Signo != 0 {
-		for _, p := range targets {
+	var err error
+	success := false
+	for _, p := range targets {
+		if sender != nil {
+			if err = sender.checkKillPermission(p, int(si.Signo)); err != nil {
+				continue
+			}
+		}
+		success = true
+		if si.Signo != 0 {
 			k.SendSignalInfo(p, si, true)
 		}
 	}
-	return nil
+	if success {
+		return nil
+	}
+	return err
 }
 
 // ConsolePgrp is the console's foreground process group (tcgetpgrp).

@@ -10,12 +10,6 @@ func init() {
 	syscallTable[SYS_getpid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return uint64(t.TGID), nil }
 	syscallTable[SYS_gettid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return uint64(t.PID), nil }
 	syscallTable[SYS_getppid] = sysGetppid
-	for _, nr := range []uint64{SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid} {
-		// Everything runs as root (DESIGN: conventions).
-		syscallTable[nr] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return 0, nil }
-	}
-	syscallTable[SYS_setuid] = sysSetID
-	syscallTable[SYS_setgid] = sysSetID
 	syscallTable[SYS_uname] = sysUname
 	syscallTable[SYS_arch_prctl] = sysArchPrctl
 	syscallTable[SYS_set_tid_address] = sysSetTIDAddress
@@ -33,15 +27,6 @@ func init() {
 
 func sysGetppid(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	return uint64(t.GroupLeader.RealParent().TGID), nil
-}
-
-// sysSetID accepts setting uid/gid 0 (root stays root); other IDs need user
-// accounting tamix does not have.
-func sysSetID(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	if int32(a[0]) == 0 {
-		return 0, nil
-	}
-	return 0, errno.EINVAL
 }
 
 // Utsname is what uname(2) reports: the Linux ABI tamix implements.

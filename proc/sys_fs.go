@@ -308,50 +308,57 @@ func (k *Kernel) doFstatat(t *Task, dfd int, pathVA, buf uint64, flags int) (uin
 	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
 		return 0, errno.EINVAL
 	}
-	path, err := t.getname(pathVA, flags&AT_EMPTY_PATH != 0)
+	s, _, err := k.statAt(t, dfd, pathVA, flags)
 	if err != nil {
 		return 0, err
-	}
-	var s vfs.Stat
-	if path == "" {
-		if dfd == AT_FDCWD {
-			v, err := k.namespace()
-			if err != nil {
-				return 0, err
-			}
-			d := k.cwd(t)
-			if d == nil {
-				d = v.Root()
-			}
-			s = v.Stat(d)
-		} else {
-			of, err := t.Files.Get(dfd)
-			if err != nil {
-				return 0, err
-			}
-			s = k.statOpenFile(of.File)
-			of.put()
-		}
-	} else {
-		v, err := k.namespace()
-		if err != nil {
-			return 0, err
-		}
-		base, err := k.startDir(t, dfd, path)
-		if err != nil {
-			return 0, err
-		}
-		ino, err := v.LookupAs(t, base, path, flags&AT_SYMLINK_NOFOLLOW != 0)
-		if err != nil {
-			return 0, err
-		}
-		s = v.Stat(ino)
 	}
 	return 0, t.copyOut(buf, s.Encode())
 }
 
-// doFaccessat is do_faccessat. Every process is root, so AT_EACCESS
-// changes nothing.
+// statAt finds what an *at stat call names and returns its attributes,
+// with the inode when it is in the namespace: an empty path (with
+// AT_EMPTY_PATH) is the file open on dfd, or the working directory.
+func (k *Kernel) statAt(t *Task, dfd int, pathVA uint64, flags int) (vfs.Stat, *vfs.Inode, error) {
+	path, err := t.getname(pathVA, flags&AT_EMPTY_PATH != 0)
+	if err != nil {
+		return vfs.Stat{}, nil, err
+	}
+	v, err := k.namespace()
+	if path == "" && dfd != AT_FDCWD {
+		of, err := t.Files.Get(dfd)
+		if err != nil {
+			return vfs.Stat{}, nil, err
+		}
+		defer of.put()
+		var ino *vfs.Inode
+		if v != nil {
+			ino = v.InodeOf(of.File)
+		}
+		return k.statOpenFile(of.File), ino, nil
+	}
+	if err != nil {
+		return vfs.Stat{}, nil, err
+	}
+	if path == "" {
+		d := k.cwd(t)
+		if d == nil {
+			d = v.Root()
+		}
+		return v.Stat(d), d, nil
+	}
+	base, err := k.startDir(t, dfd, path)
+	if err != nil {
+		return vfs.Stat{}, nil, err
+	}
+	ino, err := v.LookupAs(t, base, path, flags&AT_SYMLINK_NOFOLLOW != 0)
+	if err != nil {
+		return vfs.Stat{}, nil, err
+	}
+	return v.Stat(ino), ino, nil
+}
+
+// doFaccessat is do_faccessat: the check is made with the real user and
+// group IDs (access_override_creds) unless AT_EACCESS.
 func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags int) (uint64, error) {
 	if mode&^uint32(vfs.R_OK|vfs.W_OK|vfs.X_OK) != 0 {
 		return 0, errno.EINVAL
@@ -374,7 +381,11 @@ func (k *Kernel) doFaccessat(t *Task, dfd int, pathVA uint64, mode uint32, flags
 	if path == "" {
 		path = "."
 	}
-	return 0, v.As(t).AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
+	caller := v.As(t)
+	if flags&AT_EACCESS == 0 {
+		caller = caller.WithCred(t.Cred().accessCreds())
+	}
+	return 0, caller.AccessAt(base, path, mode, flags&AT_SYMLINK_NOFOLLOW == 0)
 }
 
 // sysGetcwd copies the working directory's path: its length with the NUL,

@@ -20,7 +20,11 @@ func init() {
 		if err != nil {
 			return 0, err
 		}
-		return sysSchedSetschedulerOn(k, t, p, uint64(p.Policy), a[1])
+		pol := uint64(p.Policy) // SETPARAM_POLICY: the policy and its reset-on-fork flag stay
+		if p.ResetOnFork {
+			pol |= sched.SchedResetOnFork
+		}
+		return sysSchedSetschedulerOn(k, t, p, pol, a[1])
 	}
 	syscallTable[SYS_sched_getscheduler] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		p, err := k.schedTarget(t, a[0])
@@ -94,6 +98,9 @@ func sysSchedSetaffinity(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if !t.Cred().sameOwner(p.Cred()) && !t.Cred().Capable(CAP_SYS_NICE) {
+		return 0, errno.EPERM
+	}
 	return 0, k.Sched.SetAffinity(&p.Task, sched.MaskFromBytes(b))
 }
 
@@ -134,6 +141,12 @@ func sysSchedSetschedulerOn(k *Kernel, t, p *Task, policy, param uint64) (uint64
 	prio := int(int32(binary.LittleEndian.Uint32(b)))
 	reset := policy&sched.SchedResetOnFork != 0
 	pol := sched.Policy(policy &^ sched.SchedResetOnFork)
+	if err := sched.CheckSchedParams(pol, prio); err != nil {
+		return 0, err
+	}
+	if err := t.schedSetschedulerPerm(p, pol, prio, reset); err != nil {
+		return 0, err
+	}
 	return 0, k.Sched.SetScheduler(&p.Task, pol, prio, reset)
 }
 
@@ -144,41 +157,47 @@ const (
 	PRIO_USER    = 2
 )
 
+// prioTargets lists the threads getpriority/setpriority act on: one
+// thread (PRIO_PROCESS), every thread of a process group (PRIO_PGRP, 0 is
+// the caller's), or every thread of a user (PRIO_USER, 0 is the caller's
+// real user). An empty list is ESRCH for the caller.
 func (k *Kernel) prioTargets(t *Task, which, who uint64) ([]*Task, error) {
+	id := int(int32(who))
 	switch which {
 	case PRIO_PROCESS:
-		if int32(who) < 0 {
-			return nil, errno.ESRCH
-		}
 		p, err := k.schedTarget(t, who)
-		if err != nil {
-			return nil, errno.ESRCH
+		if err != nil || id < 0 {
+			return nil, nil
 		}
 		return []*Task{p}, nil
 	case PRIO_PGRP:
-		// Process groups come with job control: the caller's group is the
-		// caller's thread group.
-		if who != 0 && int(who) != t.TGID {
-			return nil, errno.ESRCH
+		if id == 0 {
+			id = t.Signal.Pgrp
 		}
-		return k.threadsOf(t), nil
+		return k.tasksWhere(func(p *Task) bool { return p.Signal.Pgrp == id }), nil
 	case PRIO_USER:
-		// Everyone is root: every user process.
-		if who != 0 {
-			return nil, errno.ESRCH
+		uid := uint32(who)
+		if uid == 0 {
+			uid = t.Cred().UID
 		}
-		var out []*Task
-		for _, p := range k.Tasks() {
-			if !p.IsKernelThread() && p.ExitState == 0 {
-				out = append(out, p)
-			}
-		}
-		return out, nil
+		return k.tasksWhere(func(p *Task) bool { return p.Cred().UID == uid }), nil
 	}
 	return nil, errno.EINVAL
 }
 
-// sysGetpriority returns 20 - nice (1..40), as the raw system call does.
+// tasksWhere lists the live user threads for which match holds.
+func (k *Kernel) tasksWhere(match func(*Task) bool) []*Task {
+	var out []*Task
+	for _, p := range k.Tasks() {
+		if !p.IsKernelThread() && p.ExitState == 0 && p.PID != 0 && match(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sysGetpriority returns 20 - nice (1..40) of the highest-priority target,
+// as the raw system call does.
 func sysGetpriority(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	ps, err := k.prioTargets(t, a[0], a[1])
 	if err != nil {
@@ -201,15 +220,10 @@ func sysSetpriority(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	nice := int(int32(a[2]))
-	if nice < -20 {
-		nice = -20
-	}
-	if nice > 19 {
-		nice = 19
-	}
+	nice := max(-20, min(19, int(int32(a[2]))))
+	err = errno.ESRCH
 	for _, p := range ps {
-		k.Sched.SetUserNice(&p.Task, nice)
+		err = k.setOnePrio(t, p, nice, err)
 	}
-	return 0, nil
+	return 0, err
 }

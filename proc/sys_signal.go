@@ -129,12 +129,15 @@ func sysKill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if sig != 0 && !validSignal(sig) {
 		return 0, errno.EINVAL
 	}
-	si := SigInfo{Signo: int32(sig), Code: SI_USER, PID: int32(t.TGID)}
+	si := SigInfo{Signo: int32(sig), Code: SI_USER, PID: int32(t.TGID), UID: int32(t.Cred().UID)}
 	switch {
 	case pid > 0:
 		target := k.FindTask(pid)
 		if target == nil || target.ExitState != 0 && target.ExitState != EXIT_ZOMBIE || target.IsKernelThread() {
 			return 0, errno.ESRCH
+		}
+		if err := t.checkKillPermission(target, sig); err != nil {
+			return 0, err
 		}
 		if sig == 0 || target.ExitState == EXIT_ZOMBIE {
 			return 0, nil
@@ -142,14 +145,16 @@ func sysKill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		k.SendSignalInfo(target.GroupLeader, si, true)
 		return 0, nil
 	case pid == -1:
-		// Every process but init and the caller.
+		// Every process but init and the caller. Those the caller may
+		// not signal are skipped: the call still succeeds when it found
+		// any process at all (kill_something_info ignores EPERM).
 		n := 0
 		for _, p := range k.Tasks() {
 			if p.PID <= 1 || p.TGID == t.TGID || !p.ThreadGroupLeader() || p.IsKernelThread() || p.ExitState != 0 {
 				continue
 			}
 			n++
-			if sig != 0 {
+			if sig != 0 && t.checkKillPermission(p, sig) == nil {
 				k.SendSignalInfo(p, si, true)
 			}
 		}
@@ -162,7 +167,7 @@ func sysKill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if pid == 0 {
 		pgid = t.Signal.Pgrp
 	}
-	return 0, k.KillPgrp(pgid, si)
+	return 0, k.killPgrpInfo(t, pgid, si)
 }
 
 func sysTgkill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -174,8 +179,11 @@ func sysTgkill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if target == nil || (tgid != -1 && target.TGID != tgid) || target.ExitState != 0 {
 		return 0, errno.ESRCH
 	}
+	if err := t.checkKillPermission(target, sig); err != nil {
+		return 0, err
+	}
 	if sig != 0 {
-		k.SendSignalInfo(target, SigInfo{Signo: int32(sig), Code: SI_TKILL, PID: int32(t.TGID)}, false)
+		k.SendSignalInfo(target, SigInfo{Signo: int32(sig), Code: SI_TKILL, PID: int32(t.TGID), UID: int32(t.Cred().UID)}, false)
 	}
 	return 0, nil
 }
@@ -298,7 +306,7 @@ func (k *Kernel) notifyParentJobctl(t *Task, code int32, sig int) {
 	act := parent.Sighand.Action[SIGCHLD-1]
 	parent.Sighand.mu.Unlock()
 	if act.Flags&SA_NOCLDSTOP == 0 && parent.MM != nil {
-		k.SendSignalInfo(parent, SigInfo{Signo: SIGCHLD, Code: code, PID: int32(leader.TGID), Status: int32(sig)}, true)
+		k.SendSignalInfo(parent, SigInfo{Signo: SIGCHLD, Code: code, PID: int32(leader.TGID), UID: int32(leader.Cred().UID), Status: int32(sig)}, true)
 	}
 	parent.GroupLeader.WaitChldExit.WakeAll()
 }

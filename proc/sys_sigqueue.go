@@ -65,6 +65,9 @@ func sysRtSigqueueinfo(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if !validSignal(sig) && sig != 0 {
 		return 0, errno.EINVAL
 	}
+	if err := t.checkKillPermission(target, sig); err != nil {
+		return 0, err
+	}
 	if sig == 0 || target.ExitState == EXIT_ZOMBIE {
 		return 0, nil
 	}
@@ -92,6 +95,9 @@ func sysRtTgsigqueueinfo(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	if !validSignal(sig) && sig != 0 {
 		return 0, errno.EINVAL
+	}
+	if err := t.checkKillPermission(target, sig); err != nil {
+		return 0, err
 	}
 	if sig != 0 {
 		k.SendSignalInfo(target, si, false)

@@ -119,7 +119,7 @@ func sysTruncate(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, v.Truncate(ino, length)
+	return 0, v.As(t).Truncate(ino, length)
 }
 
 // sysFtruncate is do_sys_ftruncate: EINVAL for a negative length (before
@@ -333,7 +333,7 @@ func (k *Kernel) doFchmodat(t *Task, dfd int, pathVA uint64, mode uint16, flags 
 			return 0, err
 		}
 	}
-	return 0, v.Chmod(ino, uint32(mode))
+	return 0, v.As(t).Chmod(ino, uint32(mode))
 }
 
 // sysFchmod is fchmod: chmod of the open file's inode (an anonymous pipe's
@@ -347,7 +347,7 @@ func sysFchmod(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil || ino == nil {
 		return 0, err
 	}
-	return 0, v.Chmod(ino, uint32(uint16(a[1])))
+	return 0, v.As(t).Chmod(ino, uint32(uint16(a[1])))
 }
 
 // positionalAppend is what pwrite and pwritev write through on an O_APPEND

@@ -31,10 +31,10 @@ func sysWaitid(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	var b [28]byte
 	le := binary.LittleEndian
 	if found {
-		le.PutUint32(b[0:], SIGCHLD)          // si_signo
-		le.PutUint32(b[8:], uint32(res.Code)) // si_code
-		le.PutUint32(b[16:], uint32(res.PID)) // si_pid
-		// si_uid (20) is root's; si_errno (4) is 0
+		le.PutUint32(b[0:], SIGCHLD)                // si_signo
+		le.PutUint32(b[8:], uint32(res.Code))       // si_code
+		le.PutUint32(b[16:], uint32(res.PID))       // si_pid
+		le.PutUint32(b[20:], res.UID)               // si_uid; si_errno (4) is 0
 		le.PutUint32(b[24:], uint32(res.SigStatus)) // si_status
 	}
 	if e := t.copyOut(a[2], b[0:12]); e != nil {

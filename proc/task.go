@@ -132,6 +132,13 @@ type Task struct {
 	// exited is closed when the task becomes a zombie (kernel waiters).
 	exited chan struct{}
 
+	// cred is the task's credentials (real_cred == cred: tamix has no
+	// overriding subjective credentials); nil means init_cred (cred.go).
+	cred atomic.Pointer[Cred]
+	// personality is the execution domain and its flags (personality(2)),
+	// inherited by fork; always PER_LINUX plus whatever flags were set.
+	personality uint32
+
 	procsysTask // pdeath_signal, no_new_privs, sigtimedwait's masks (procsys.go)
 	sysvTask    // semaphore undo list, the IPC operation slept in (sysvipc.go)
 }

@@ -191,12 +191,21 @@ func showStatus(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 	fmt.Fprintf(&b, "Umask:\t%04o\n", f.k.Umask(t))
 	fmt.Fprintf(&b, "State:\t%s\n", stateName(t))
 	fmt.Fprintf(&b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t.TGID, t.PID, ppid(t))
-	b.WriteString("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n")
+	cr := t.Cred()
+	fmt.Fprintf(&b, "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
+		cr.UID, cr.EUID, cr.SUID, cr.FSUID, cr.GID, cr.EGID, cr.SGID, cr.FSGID)
 	fdsize := 0
 	if t.Files != nil {
 		_, fdsize = t.Files.FDs()
 	}
-	fmt.Fprintf(&b, "FDSize:\t%d\nGroups:\t \n", fdsize)
+	fmt.Fprintf(&b, "FDSize:\t%d\nGroups:\t", fdsize)
+	for i, g := range cr.Groups {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d", g)
+	}
+	b.WriteString(" \n") // the trailing space is Linux's
 	pgrp, sid := 0, 0
 	if t.Signal != nil {
 		pgrp, sid = t.Signal.Pgrp, t.Signal.Session
@@ -225,9 +234,8 @@ func showStatus(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 	fmt.Fprintf(&b, "Threads:\t%d\nSigQ:\t%d/%d\n", tot.threads, ss.Queued, sigQueueMax)
 	fmt.Fprintf(&b, "SigPnd:\t%s\nShdPnd:\t%s\nSigBlk:\t%s\nSigIgn:\t%s\nSigCgt:\t%s\n",
 		sigset(ss.Pending), sigset(ss.SharedPending), sigset(ss.Blocked), sigset(ss.Ignored), sigset(ss.Caught))
-	// Every process is root with every capability (CAP_LAST_CAP 40).
-	b.WriteString("CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n" +
-		"CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n")
+	fmt.Fprintf(&b, "CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\n",
+		uint64(cr.CapInheritable), uint64(cr.CapPermitted), uint64(cr.CapEffective), uint64(cr.CapBset), uint64(cr.CapAmbient))
 	b.WriteString("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n")
 	si := f.k.Sched.TaskSnapshot(&t.Task)
 	ncpu := f.k.Sched.NrCPUs()

@@ -573,11 +573,11 @@ func (s *Scheduler) prioChanged(rq *RQ, p *Task, oldPrio int) {
 	}
 }
 
-// SetScheduler is sched_setscheduler(2) (__sched_setscheduler): every
-// caller is root, so only EINVAL applies: an unknown policy, FIFO/RR
-// without a priority in 1..99, or another policy with a priority other
-// than 0. SCHED_DEADLINE needs sched_setattr's parameters and is rejected.
-func (s *Scheduler) SetScheduler(p *Task, policy Policy, prio int, resetOnFork bool) error {
+// CheckSchedParams is the validity half of __sched_setscheduler: a known
+// policy, and a priority of 1-99 for the real-time ones and 0 for the rest
+// (SCHED_DEADLINE needs sched_setattr's parameters: EINVAL here). It comes
+// before the permission checks, as in Linux.
+func CheckSchedParams(policy Policy, prio int) error {
 	if !validPolicy(policy) || policy == SchedDeadline {
 		return errno.EINVAL
 	}
@@ -586,6 +586,19 @@ func (s *Scheduler) SetScheduler(p *Task, policy Policy, prio int, resetOnFork b
 	}
 	if rtPolicy(policy) != (prio != 0) {
 		return errno.EINVAL
+	}
+	return nil
+}
+
+// RTPolicy reports whether policy is SCHED_FIFO or SCHED_RR.
+func RTPolicy(policy Policy) bool { return rtPolicy(policy) }
+
+// SetScheduler is sched_setscheduler(2) (__sched_setscheduler) once the
+// caller's permission is checked (proc does that: it knows credentials and
+// rlimits): CheckSchedParams' EINVAL cases, and EINVAL for the idle task.
+func (s *Scheduler) SetScheduler(p *Task, policy Policy, prio int, resetOnFork bool) error {
+	if err := CheckSchedParams(policy, prio); err != nil {
+		return err
 	}
 	if p.class == classIdle {
 		return errno.EINVAL

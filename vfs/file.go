@@ -29,7 +29,7 @@ func (c Caller) Open(base *Inode, path string, flags int, perm uint32) (*Inode, 
 	if err := CheckOpenFlags(flags); err != nil {
 		return nil, err
 	}
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	if flags&O__TMPFILE != 0 {
 		return v.tmpfile(&nd, base, path, flags, perm)
@@ -64,6 +64,9 @@ func (c Caller) Open(base *Inode, path string, flags int, perm uint32) (*Inode, 
 			case err == errno.ENOENT && !dir.dead && dir.synth == nil:
 				if dir.readOnly {
 					return nil, errno.EROFS
+				}
+				if err := v.permission(dir, MAY_WRITE|MAY_EXEC); err != nil { // may_o_create
+					return nil, err
 				}
 				return v.newChild(dir, last, S_IFREG|perm&0o7777, 0), nil
 			case err != nil:
@@ -102,10 +105,31 @@ func (c Caller) Open(base *Inode, path string, flags int, perm uint32) (*Inode, 
 	if write && ino.readOnly && ino.IsReg() {
 		return nil, errno.EROFS
 	}
+	if err := v.permission(ino, openAccMode(flags)); err != nil { // may_open
+		return nil, err
+	}
 	if flags&fs.O_TRUNC != 0 && ino.IsReg() {
 		v.truncate(ino, 0) // handle_truncate
 	}
 	return ino, nil
+}
+
+// openAccMode is the permission an open asks for (ACC_MODE, plus write for
+// O_TRUNC).
+func openAccMode(flags int) uint32 {
+	var mask uint32
+	switch flags & fs.O_ACCMODE {
+	case fs.O_RDONLY:
+		mask = MAY_READ
+	case fs.O_WRONLY:
+		mask = MAY_WRITE
+	default:
+		mask = MAY_READ | MAY_WRITE
+	}
+	if flags&fs.O_TRUNC != 0 {
+		mask |= MAY_WRITE
+	}
+	return mask
 }
 
 // CheckOpenFlags is build_open_flags' check, before anything else:
@@ -137,7 +161,11 @@ func (v *FS) tmpfile(nd *nameidata, base *Inode, path string, flags int, perm ui
 	if dir.readOnly {
 		return nil, errno.EROFS
 	}
+	if err := v.permission(dir, MAY_WRITE|MAY_EXEC); err != nil {
+		return nil, err
+	}
 	ino := v.newInode(S_IFREG|perm&0o7777, dir.Dev, nil, "")
+	v.initOwner(ino, dir)
 	ino.Nlink = 0
 	ino.linkable = flags&fs.O_EXCL == 0
 	return ino, nil
@@ -214,7 +242,7 @@ func (v *FS) Stat(ino *Inode) Stat {
 	defer v.mu.Unlock()
 	ino.mu.Lock()
 	defer ino.mu.Unlock()
-	s := Stat{Dev: ino.Dev, Ino: ino.Ino, Nlink: ino.Nlink, Mode: ino.Mode, Rdev: ino.Rdev,
+	s := Stat{Dev: ino.Dev, Ino: ino.Ino, Nlink: ino.Nlink, Mode: ino.Mode, UID: ino.UID, GID: ino.GID, Rdev: ino.Rdev,
 		Blksize: 4096, Blocks: ino.blocks(), Atime: ino.Atime, Mtime: ino.Mtime, Ctime: ino.Ctime}
 	switch {
 	case ino.synth != nil: // size 0, as procfs reports

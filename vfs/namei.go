@@ -31,22 +31,11 @@ const (
 type Caller struct {
 	v      *FS
 	caller any
+	cred   Cred // nil: the caller's own (credOf)
 }
 
 // As returns the namespace's calls on behalf of caller (nil: nobody).
-func (v *FS) As(caller any) Caller { return Caller{v, caller} }
-
-// locked takes the namespace lock for a call on behalf of caller; the
-// function it returns undoes both.
-func (v *FS) locked(caller any) func() {
-	v.mu.Lock()
-	prev := v.caller
-	v.caller = caller
-	return func() {
-		v.caller = prev
-		v.mu.Unlock()
-	}
-}
+func (v *FS) As(caller any) Caller { return Caller{v: v, caller: caller} }
 
 // nameidata is the state of one path resolution (fs/namei.c): how many
 // symbolic links it has followed. Callers hold v.mu.
@@ -82,6 +71,10 @@ func (nd *nameidata) parentAt(base *Inode, path string) (dir *Inode, last string
 		rest = strings.TrimLeft(rest, "/")
 		if rest == "" {
 			return dir, "", true, nil // "/" or only slashes
+		}
+		// may_lookup: searching a directory needs its x permission.
+		if err := nd.v.permission(dir, MAY_EXEC); err != nil {
+			return nil, "", false, err
 		}
 		i := strings.IndexByte(rest, '/')
 		if i < 0 {
@@ -189,6 +182,9 @@ func (nd *nameidata) filenameCreate(base *Inode, path string, wantDir bool) (*In
 	if dir.readOnly {
 		return nil, "", errno.EROFS
 	}
+	if err := nd.v.permission(dir, MAY_WRITE|MAY_EXEC); err != nil { // may_create
+		return nil, "", err
+	}
 	return dir, last, nil
 }
 
@@ -201,7 +197,7 @@ func (v *FS) Mkdir(base *Inode, path string, perm uint32) error {
 // Mkdir is FS.Mkdir on behalf of the caller.
 func (c Caller) Mkdir(base *Inode, path string, perm uint32) error {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	dir, last, err := nd.filenameCreate(base, path, true)
 	if err != nil {
@@ -219,7 +215,7 @@ func (v *FS) Rmdir(base *Inode, path string) error { return v.As(nil).Rmdir(base
 // Rmdir is FS.Rmdir on behalf of the caller.
 func (c Caller) Rmdir(base *Inode, path string) error {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	dir, last, _, err := v.walk(base, path)
 	if err != nil {
 		return err
@@ -237,6 +233,9 @@ func (c Caller) Rmdir(base *Inode, path string) error {
 	}
 	ino, err := v.step(dir, last)
 	if err != nil {
+		return err
+	}
+	if err := v.mayDelete(dir, ino); err != nil {
 		return err
 	}
 	if !ino.IsDir() {
@@ -279,7 +278,7 @@ func (c Caller) Symlink(target string, base *Inode, path string) error {
 	if len(target) >= PATH_MAX {
 		return errno.ENAMETOOLONG
 	}
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	dir, last, err := nd.filenameCreate(base, path, false)
 	if err != nil {
@@ -299,7 +298,7 @@ func (v *FS) Readlink(base *Inode, path string) (string, error) {
 // Readlink is FS.Readlink on behalf of the caller.
 func (c Caller) Readlink(base *Inode, path string) (string, error) {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	ino, err := nd.lookupAt(base, path, false)
 	if err != nil {
@@ -323,7 +322,7 @@ func (v *FS) Link(oldBase *Inode, oldPath string, follow bool, newBase *Inode, n
 // Link is FS.Link on behalf of the caller.
 func (c Caller) Link(oldBase *Inode, oldPath string, follow bool, newBase *Inode, newPath string) error {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	ino, err := nd.lookupAt(oldBase, oldPath, follow)
 	if err != nil {
@@ -340,7 +339,7 @@ func (v *FS) LinkInode(ino *Inode, newBase *Inode, newPath string) error {
 // LinkInode is FS.LinkInode on behalf of the caller.
 func (c Caller) LinkInode(ino *Inode, newBase *Inode, newPath string) error {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	return v.linkTo(ino, newBase, newPath)
 }
 
@@ -397,7 +396,7 @@ func (c Caller) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath s
 		return errno.EINVAL
 	}
 	exchange := flags&RENAME_EXCHANGE != 0
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	ond, nnd := nameidata{v: v}, nameidata{v: v}
 	odir, olast, oslash, err := ond.parentAt(oldBase, oldPath)
 	if err != nil {
@@ -463,6 +462,9 @@ func (c Caller) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath s
 	if old == tgt {
 		return nil // two names of one inode: nothing to do
 	}
+	if err := v.renamePermission(odir, old, ndir, tgt, exchange); err != nil {
+		return err
+	}
 	if tgt != nil {
 		isDir := old.IsDir()
 		if exchange {
@@ -524,9 +526,14 @@ func (c Caller) Rename(oldBase *Inode, oldPath string, newBase *Inode, newPath s
 // Chmod sets an inode's permission bits (chmod_common): EROFS on a
 // read-only mount. A symbolic link's mode never changes (Linux: the call
 // follows it, or fails with EOPNOTSUPP).
-func (v *FS) Chmod(ino *Inode, mode uint32) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+func (v *FS) Chmod(ino *Inode, mode uint32) error { return v.As(nil).Chmod(ino, mode) }
+
+// Chmod is FS.Chmod on behalf of the caller: only the owner (or
+// CAP_FOWNER) may change the mode (EPERM), and S_ISGID is dropped when the
+// caller is not in the file's group and lacks CAP_FSETID.
+func (c Caller) Chmod(ino *Inode, mode uint32) error {
+	v := c.v
+	defer c.lock()()
 	if ino.readOnly {
 		return errno.EROFS
 	}
@@ -535,6 +542,13 @@ func (v *FS) Chmod(ino *Inode, mode uint32) error {
 	}
 	if ino.synth != nil {
 		return errno.EPERM // proc_setattr
+	}
+	cred := v.currentCred()
+	if !ownerOrCapable(cred, ino) {
+		return errno.EPERM
+	}
+	if mode&S_ISGID != 0 && !cred.InGroup(ino.GID) && !cred.Capable(CAP_FSETID) {
+		mode &^= S_ISGID
 	}
 	ino.mu.Lock()
 	ino.Mode = ino.Mode&S_IFMT | mode&0o7777

@@ -73,11 +73,14 @@ func Mkdev(major, minor uint32) uint64 {
 
 // Inode is one object of the namespace.
 type Inode struct {
-	Ino   uint64
-	Mode  uint32 // S_IF* | permissions
-	Nlink uint64
-	Dev   uint64 // the mount's device (st_dev)
-	Rdev  uint64 // for device nodes
+	Ino  uint64
+	Mode uint32 // S_IF* | permissions
+	// UID and GID own the inode (i_uid, i_gid): whoever made it, as
+	// initOwner sets them; the images, /dev and /proc belong to root.
+	UID, GID uint32
+	Nlink    uint64
+	Dev      uint64 // the mount's device (st_dev)
+	Rdev     uint64 // for device nodes
 	// Atime, Mtime and Ctime are ns since the epoch, under mu.
 	Atime, Mtime, Ctime int64
 
@@ -148,8 +151,10 @@ type FS struct {
 	store   *pageStore // tmpfs data pages
 
 	// caller belongs to the walk in progress (v.mu held): the task it
-	// resolves for (/proc/self), nil for none.
+	// resolves for (/proc/self), nil for none; cred is whom it acts as
+	// (perm.go).
 	caller any
+	cred   Cred
 }
 
 // New builds the namespace.
@@ -216,6 +221,7 @@ func (v *FS) newInode(mode uint32, dev uint64, parent *Inode, name string) *Inod
 	now := v.now()
 	ino := &Inode{Ino: v.nextIno, Mode: mode, Nlink: 1, Dev: dev, Atime: now, Mtime: now, Ctime: now, parent: parent, name: name}
 	v.nextIno++
+	v.initOwner(ino, parent)
 	if ino.IsDir() {
 		ino.Nlink = 2
 		ino.children = map[string]*Inode{}
@@ -339,7 +345,7 @@ func (v *FS) Lookup(base *Inode, path string) (*Inode, error) { return v.As(nil)
 // Lookup is FS.Lookup on behalf of the caller.
 func (c Caller) Lookup(base *Inode, path string) (*Inode, error) {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	return v.lookup(base, path)
 }
 
@@ -352,7 +358,7 @@ func (v *FS) LookupNoFollow(base *Inode, path string) (*Inode, error) {
 // LookupNoFollow is FS.LookupNoFollow on behalf of the caller.
 func (c Caller) LookupNoFollow(base *Inode, path string) (*Inode, error) {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	return nd.lookupAt(base, path, false)
 }
@@ -384,7 +390,7 @@ func (c Caller) Mknod(base *Inode, path string, mode uint32, rdev uint64) (*Inod
 	if mode&S_IFMT == 0 {
 		mode |= S_IFREG
 	}
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	return v.create(base, path, mode, rdev)
 }
 
@@ -419,7 +425,7 @@ func (v *FS) Unlink(base *Inode, path string) error { return v.As(nil).Unlink(ba
 // Unlink is FS.Unlink on behalf of the caller.
 func (c Caller) Unlink(base *Inode, path string) error {
 	v := c.v
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	dir, last, slash, err := v.walk(base, path)
 	if err != nil {
 		return err
@@ -437,11 +443,17 @@ func (c Caller) Unlink(base *Inode, path string) error {
 	if err != nil {
 		return err
 	}
+	if slash {
+		if ino.IsDir() {
+			return errno.EISDIR
+		}
+		return errno.ENOTDIR
+	}
+	if err := v.mayDelete(dir, ino); err != nil {
+		return err
+	}
 	if ino.IsDir() {
 		return errno.EISDIR
-	}
-	if slash {
-		return errno.ENOTDIR
 	}
 	v.unlinkEntry(dir, last)
 	v.dropLink(ino)
@@ -459,9 +471,10 @@ func (v *FS) dropLink(ino *Inode) {
 	v.maybeEvict(ino)
 }
 
-// Access checks access(2)'s mode for root (do_faccessat): root may read
-// and write anything, but not write on a read-only mount (EROFS), and may
-// execute only what has an x bit (or a directory).
+// Access checks access(2)'s mode (do_faccessat): EROFS for writing on a
+// read-only mount, then the permission bits for the caller's credentials
+// (the real IDs: proc passes them with WithCred), where root may read and
+// write anything and execute what has an x bit (or a directory).
 func (v *FS) Access(base *Inode, path string, mode uint32) error {
 	return v.AccessAt(base, path, mode, true)
 }
@@ -482,7 +495,7 @@ func (c Caller) AccessAt(base *Inode, path string, mode uint32, follow bool) err
 	if mode&^uint32(R_OK|W_OK|X_OK) != 0 {
 		return errno.EINVAL
 	}
-	defer v.locked(c.caller)()
+	defer c.lock()()
 	nd := nameidata{v: v}
 	ino, err := nd.lookupAt(base, path, follow)
 	if err != nil {
@@ -491,10 +504,7 @@ func (c Caller) AccessAt(base *Inode, path string, mode uint32, follow bool) err
 	if mode&W_OK != 0 && ino.readOnly && (ino.IsReg() || ino.IsDir() || ino.IsLink()) {
 		return errno.EROFS
 	}
-	if mode&X_OK != 0 && !ino.IsDir() && ino.Mode&0o111 == 0 {
-		return errno.EACCES
-	}
-	return nil
+	return v.permission(ino, mode)
 }
 
 // dentry is one directory entry as getdents64 lists it.

@@ -70,6 +70,9 @@ type AuxInfo struct {
 	HWCap2      uint64 // AT_HWCAP2: HWCAP2_* bits (ELF_HWCAP2)
 	MinSigStkSz uint64 // AT_MINSIGSTKSZ: get_sigframe_size()
 	SysinfoEhdr uint64 // AT_SYSINFO_EHDR: the vDSO's ELF header (0: none, left out)
+	// AT_UID, AT_EUID, AT_GID, AT_EGID: the credentials the program runs
+	// with. AT_SECURE stays 0: tamix has no set-user-ID files.
+	UID, EUID, GID, EGID uint64
 }
 
 // AuxInfo returns the auxiliary values of img for a program run as execfn,
@@ -193,10 +196,10 @@ func BuildStack(as AddressSpace, top uint64, argv, envp []string, aux AuxInfo, r
 		AtBase, 0, // no interpreter
 		AtFlags, 0,
 		AtEntry, aux.Entry,
-		AtUID, 0, // everyone is root in tamix
-		AtEUID, 0,
-		AtGID, 0,
-		AtEGID, 0,
+		AtUID, aux.UID,
+		AtEUID, aux.EUID,
+		AtGID, aux.GID,
+		AtEGID, aux.EGID,
 		AtSecure, 0,
 		AtRandom, 0,
 		AtHwcap2, aux.HWCap2,

@@ -100,6 +100,8 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"epolltest", []string{"epolltest"}},
 		{"tmpfs", []string{"tmpfs"}},
 		{"sysvipc", []string{"sysvipc"}},
+		{"creds", []string{"creds"}},
+		{"fsattr", []string{"fsattr"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
