@@ -16,7 +16,11 @@ type sysvTask struct {
 
 // ipcCaller is who calls: the process (tgid) and its credentials (every
 // tamix process runs as root).
-func ipcCaller(t *Task) sysv.Caller { return sysv.Caller{PID: t.TGID, TID: t.PID} }
+func ipcCaller(t *Task) sysv.Caller {
+	c := t.Cred()
+	return sysv.Caller{PID: t.TGID, TID: t.PID, UID: c.EUID, GID: c.EGID, InGroup: c.InGroup,
+		CapIPCOwner: c.Capable(CAP_IPC_OWNER), CapSysAdmin: c.Capable(CAP_SYS_ADMIN), CapSysResource: c.Capable(CAP_SYS_RESOURCE)}
+}
 
 // ipcWake returns the function that wakes t from an IPC sleep.
 func (k *Kernel) ipcWake(t *Task) func() bool {

@@ -21,6 +21,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -420,6 +421,26 @@ static void access_real_ids(void)
 	CHECK_EQ(access(P("/pub"), R_OK), 0, "access of a world-readable file");
 }
 
+static int shmid;
+
+static void ipc_as_user(void)
+{
+	CHECK_EQ(setuid(1000), 0, "setuid(1000)");
+	CHECK(shmat(shmid, NULL, SHM_RDONLY) == (void *)-1 && errno == EACCES, "shmat of root's 0600 segment is EACCES");
+	CHECK_ERR(shmctl(shmid, IPC_RMID, NULL), EPERM, "IPC_RMID of root's segment is EPERM");
+	struct shmid_ds ds;
+	CHECK_ERR(shmctl(shmid, IPC_STAT, &ds), EACCES, "IPC_STAT without read permission is EACCES");
+}
+
+static void ipc_perms(void)
+{
+	shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	CHECK(shmid >= 0, "root makes a 0600 segment");
+	int st = in_child(ipc_as_user);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "System V IPC permissions as uid 1000");
+	CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0, "root removes it");
+}
+
 static void files(void)
 {
 	int st;
@@ -452,5 +473,6 @@ int main(void)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "scheduling permissions");
 	kills();
 	files();
+	ipc_perms();
 	return t_done();
 }

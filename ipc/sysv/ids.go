@@ -69,34 +69,46 @@ type kernIPC interface {
 }
 
 // Caller is who asks: the calling process (its tgid, which the *pid
-// fields record), the thread, and the credentials.
+// fields record), the thread, and the credentials: the effective user and
+// group IDs, group membership (in_group_p) and the capabilities IPC
+// checks.
 type Caller struct {
 	PID      int
 	TID      int
-	UID, GID uint32
+	UID, GID uint32 // euid, egid
+	// InGroup reports membership of a group (nil: only GID).
+	InGroup func(gid uint32) bool
+	// CapIPCOwner bypasses the mode bits; CapSysAdmin may change and
+	// remove any object; CapSysResource may raise msg_qbytes.
+	CapIPCOwner, CapSysAdmin, CapSysResource bool
+}
+
+// inGroup is in_group_p for c.
+func (c Caller) inGroup(gid uint32) bool {
+	if c.InGroup != nil {
+		return c.InGroup(gid)
+	}
+	return gid == c.GID
 }
 
 // ipcperms is Linux's ipcperms: flag holds the requested rwx bits in any of
-// the three positions; root (CAP_IPC_OWNER) passes every check.
+// the three positions; CAP_IPC_OWNER passes every check.
 func ipcperms(p *Perm, c Caller, flag uint32) bool {
-	if c.UID == 0 {
-		return true
-	}
 	granted := p.Mode
 	switch {
 	case c.UID == p.CUID || c.UID == p.UID:
 		granted >>= 6
-	case c.GID == p.CGID || c.GID == p.GID:
+	case c.inGroup(p.CGID) || c.inGroup(p.GID):
 		granted >>= 3
 	}
 	requested := (flag>>6 | flag>>3 | flag) & 7
-	return requested&^granted&7 == 0
+	return requested&^granted&7 == 0 || c.CapIPCOwner
 }
 
 // ownerOrAdmin is the check of IPC_SET and IPC_RMID (ipcctl_obtain_check):
 // the owner, the creator or CAP_SYS_ADMIN.
 func ownerOrAdmin(p *Perm, c Caller) bool {
-	return c.UID == 0 || c.UID == p.CUID || c.UID == p.UID
+	return c.UID == p.CUID || c.UID == p.UID || c.CapSysAdmin
 }
 
 // Perm64 is struct ipc64_perm as the system calls read and write it.

@@ -494,7 +494,7 @@ func (ns *Namespace) MsgCtlDown(id, cmd int, ds *MsqidDS, c Caller) error {
 		}
 		q.messages = nil
 	case IPC_SET:
-		if ds.Qbytes > uint64(ns.MsgCtlMNB) && c.UID != 0 {
+		if ds.Qbytes > uint64(ns.MsgCtlMNB) && !c.CapSysResource {
 			return errno.EPERM
 		}
 		if err := q.setPerm(ds.Perm); err != nil {
