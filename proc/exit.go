@@ -118,6 +118,9 @@ func (k *Kernel) exitNotify(t *Task) {
 	t.SetState(TASK_DEAD)
 	k.Sched.Dequeue(&t.Task, false)
 	close(t.exited)
+	if groupDead {
+		t.Signal.pidfdWait.WakeAll() // do_notify_pidfd
+	}
 
 	if autoreap {
 		k.releaseTask(t)

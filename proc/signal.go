@@ -7,6 +7,7 @@ import (
 
 	arch "tamix/arch/amd64"
 	"tamix/errno"
+	"tamix/fs"
 )
 
 // Signal numbers (x86-64, include/uapi/asm-generic/signal.h).
@@ -245,6 +246,9 @@ func (p *SigPending) drop(sig int) {
 // SignalStruct is the thread group's shared state (signal_struct).
 type SignalStruct struct {
 	SharedPending SigPending // signals sent to the whole process
+	// pidfdWait is where pidfd pollers wait for the process to exit
+	// (struct pid's wait_pidfd; pidfd.go).
+	pidfdWait fs.WaitQueue
 	GroupExit     bool       // SIGNAL_GROUP_EXIT: exit_group or a fatal signal
 	GroupExitCode int
 	// sigpending says a group-wide signal, exit or stop may be pending

@@ -75,10 +75,20 @@ func (k *Kernel) kernelWaitid(t *Task, idtype, id, options int) (WaitResult, boo
 		if id < 0 {
 			return WaitResult{}, false, errno.EINVAL
 		}
-		// tamix has no pidfds: no descriptor is one, and pidfd_get_pid
-		// answers EBADF for a closed fd and for a file that is not a
-		// pidfd alike.
-		return WaitResult{}, false, errno.EBADF
+		pid, nonblock, err := t.waitidPidfd(id)
+		if err != nil {
+			return WaitResult{}, false, err
+		}
+		sel = waitSel{P_PID, pid}
+		if nonblock && options&WNOHANG == 0 {
+			// A non-blocking pidfd makes the wait WNOHANG, and
+			// "nothing yet" EAGAIN.
+			res, found, err := k.doWaitSel(t, sel, options|WNOHANG)
+			if err == nil && !found {
+				err = errno.EAGAIN
+			}
+			return res, found, err
+		}
 	default:
 		return WaitResult{}, false, errno.EINVAL
 	}

@@ -102,6 +102,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"sysvipc", []string{"sysvipc"}},
 		{"creds", []string{"creds"}},
 		{"fsattr", []string{"fsattr"}},
+		{"pidfd", []string{"pidfd"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
