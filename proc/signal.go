@@ -248,8 +248,8 @@ type SignalStruct struct {
 	SharedPending SigPending // signals sent to the whole process
 	// pidfdWait is where pidfd pollers wait for the process to exit
 	// (struct pid's wait_pidfd; pidfd.go).
-	pidfdWait fs.WaitQueue
-	GroupExit     bool       // SIGNAL_GROUP_EXIT: exit_group or a fatal signal
+	pidfdWait     fs.WaitQueue
+	GroupExit     bool // SIGNAL_GROUP_EXIT: exit_group or a fatal signal
 	GroupExitCode int
 	// sigpending says a group-wide signal, exit or stop may be pending
 	// (see signalPending).
