@@ -42,6 +42,8 @@ type CloneArgs struct {
 	ParentTID  uint64 // CLONE_PARENT_SETTID: where to store the child's TID
 	ChildTID   uint64 // CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID
 	TLS        uint64 // CLONE_SETTLS: the child's FS base
+	PidFD      uint64 // CLONE_PIDFD: where to store the child's pidfd
+	SetTID     int    // clone3's set_tid: the PID the child must get (0: any)
 }
 
 // checkCloneFlags applies copy_process's validity rules.
@@ -63,9 +65,24 @@ func checkCloneFlags(f uint64) error {
 // KernelClone creates a new task as a copy of parent (kernel_clone): it runs
 // copy_process and then wake_up_new_task. It returns the child.
 func (k *Kernel) KernelClone(parent *Task, args CloneArgs) (*Task, error) {
+	if err := checkPidfdFlags(&args); err != nil {
+		return nil, err
+	}
+	if args.Flags&CLONE_PIDFD != 0 {
+		// Fail before the child exists if the pidfd cannot be stored.
+		if err := parent.putInt32(args.PidFD, -1); err != nil {
+			return nil, err
+		}
+	}
 	child, err := k.copyProcess(parent, args)
 	if err != nil {
 		return nil, err
+	}
+	if args.Flags&CLONE_PIDFD != 0 {
+		if err := k.clonePidfd(parent, child, args.PidFD); err != nil {
+			k.abortSpawn(child)
+			return nil, err
+		}
 	}
 	if args.Flags&CLONE_PARENT_SETTID != 0 && parent.MM != nil {
 		if err := putUint32(parent.MM, args.ParentTID, uint32(child.PID)); err != nil {
@@ -147,6 +164,9 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 		c.Sighand.Action = parent.Sighand.Action
 		parent.Sighand.mu.Unlock()
 	}
+	if f&CLONE_CLEAR_SIGHAND != 0 {
+		k.flushSignalHandlers(c) // clone3: handlers back to SIG_DFL, ignored ones stay
+	}
 	if f&CLONE_THREAD != 0 {
 		c.Signal = parent.Signal
 	} else {
@@ -198,14 +218,14 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 
 	// alloc_pid and attach to the tree.
 	k.tasklistLock.Lock()
-	pid, ok := k.pids.alloc(c)
-	if !ok {
+	pid, err := k.allocPid(parent, c, args.SetTID)
+	if err != nil {
 		k.tasklistLock.Unlock()
 		if c.MM != nil {
 			c.MM.Mmput()
 		}
 		c.Files.put()
-		return fail(errno.EAGAIN)
+		return fail(err)
 	}
 	c.PID = pid
 	if f&CLONE_THREAD != 0 {

@@ -11,24 +11,25 @@ import (
 // exist in the sets and move through capset and exec like these, but guard
 // nothing tamix has.
 const (
-	CAP_CHOWN           = 0
-	CAP_DAC_OVERRIDE    = 1
-	CAP_DAC_READ_SEARCH = 2
-	CAP_FOWNER          = 3
-	CAP_FSETID          = 4
-	CAP_KILL            = 5
-	CAP_SETGID          = 6
-	CAP_SETUID          = 7
-	CAP_SETPCAP         = 8
-	CAP_LINUX_IMMUTABLE = 9
-	CAP_IPC_LOCK        = 14
-	CAP_IPC_OWNER       = 15
-	CAP_SYS_CHROOT      = 18
-	CAP_SYS_ADMIN       = 21
-	CAP_SYS_NICE        = 23
-	CAP_SYS_RESOURCE    = 24
-	CAP_MKNOD           = 27
-	CAP_LAST_CAP        = 40 // CAP_CHECKPOINT_RESTORE in Linux 6.1
+	CAP_CHOWN              = 0
+	CAP_DAC_OVERRIDE       = 1
+	CAP_DAC_READ_SEARCH    = 2
+	CAP_FOWNER             = 3
+	CAP_FSETID             = 4
+	CAP_KILL               = 5
+	CAP_SETGID             = 6
+	CAP_SETUID             = 7
+	CAP_SETPCAP            = 8
+	CAP_LINUX_IMMUTABLE    = 9
+	CAP_IPC_LOCK           = 14
+	CAP_IPC_OWNER          = 15
+	CAP_SYS_CHROOT         = 18
+	CAP_SYS_ADMIN          = 21
+	CAP_SYS_NICE           = 23
+	CAP_SYS_RESOURCE       = 24
+	CAP_MKNOD              = 27
+	CAP_CHECKPOINT_RESTORE = 40
+	CAP_LAST_CAP           = 40 // CAP_CHECKPOINT_RESTORE in Linux 6.1
 )
 
 // KernelCap is kernel_cap_t: one bit per capability.

@@ -1,6 +1,10 @@
 package proc
 
-import "sort"
+import (
+	"sort"
+
+	"tamix/errno"
+)
 
 // PIDMax is Linux's default /proc/sys/kernel/pid_max.
 const PIDMax = 32768
@@ -42,4 +46,29 @@ func (p *pidTable) all() []*Task {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out
+}
+
+// allocPid gives c a PID (alloc_pid): the next free one, or the one
+// clone3's set_tid asks for, which must be in range (EINVAL), needs
+// CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (EPERM) and must be free
+// (EEXIST). Out of PIDs is EAGAIN. tasklistLock is held.
+func (k *Kernel) allocPid(parent, c *Task, setTID int) (int, error) {
+	if setTID == 0 {
+		pid, ok := k.pids.alloc(c)
+		if !ok {
+			return 0, errno.EAGAIN
+		}
+		return pid, nil
+	}
+	if setTID < 1 || setTID >= PIDMax {
+		return 0, errno.EINVAL
+	}
+	if cr := parent.Cred(); !cr.Capable(CAP_SYS_ADMIN) && !cr.Capable(CAP_CHECKPOINT_RESTORE) {
+		return 0, errno.EPERM
+	}
+	if _, used := k.pids.tasks[setTID]; used {
+		return 0, errno.EEXIST
+	}
+	k.pids.tasks[setTID] = c
+	return setTID, nil
 }

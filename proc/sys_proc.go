@@ -16,8 +16,9 @@ func init() {
 	}
 	syscallTable[SYS_clone] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		// x86-64 order: flags, newsp, parent_tidptr, child_tidptr, tls.
+		// CLONE_PIDFD stores the pidfd at parent_tidptr too.
 		return k.sysClone(t, CloneArgs{Flags: a[0] &^ CSIGNAL, ExitSignal: int(a[0] & CSIGNAL),
-			Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4]})
+			Stack: a[1], ParentTID: a[2], ChildTID: a[3], TLS: a[4], PidFD: a[2]})
 	}
 	syscallTable[SYS_execve] = sysExecve
 	syscallTable[SYS_wait4] = sysWait4

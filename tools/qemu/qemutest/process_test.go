@@ -103,6 +103,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"creds", []string{"creds"}},
 		{"fsattr", []string{"fsattr"}},
 		{"pidfd", []string{"pidfd"}},
+		{"clone3", []string{"clone3"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
