@@ -122,3 +122,30 @@ func (mm *MM) CopyInString(va uint64, max int) (string, error) {
 	}
 	return "", ErrStringTooLong
 }
+
+// FutexPhys names the 32-bit word at va for a shared futex (the shared
+// half of get_futex_key): when it lies in a shared mapping (MAP_SHARED,
+// a System V segment), the physical address of the word, which every
+// process mapping that page computes alike wherever it maps it; the page
+// is faulted in as a read would. shared is false for a private mapping,
+// whose futexes are named by address space and address. An unmapped
+// address is EFAULT.
+func (mm *MM) FutexPhys(va uint64) (pa uint64, shared bool, err error) {
+	if !userRange(va, 4) {
+		return 0, false, errno.EFAULT
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	v := mm.vmaAt(va)
+	if v == nil {
+		return 0, false, errno.EFAULT
+	}
+	if v.Flags&VMShared == 0 {
+		return 0, false, nil
+	}
+	frame, ok := mm.userFrame(va&^(PageSize-1), false)
+	if !ok {
+		return 0, false, errno.EFAULT
+	}
+	return frame + va&(PageSize-1), true, nil
+}

@@ -22,16 +22,36 @@ const (
 	FUTEX_BITSET_MATCH_ANY = 0xffffffff
 )
 
-// futexKey names a futex word. Private and shared futexes are both keyed by
-// address space and address: tamix has no shared file mappings, and a shared
-// anonymous mapping keeps the same address in parent and child.
+// futexKey names a futex word (union futex_key): a private futex by its
+// address space and address; a shared one in a shared mapping by the
+// physical address of the word (mm nil), so that processes mapping the page
+// at different addresses (System V segments, MAP_SHARED after fork) meet
+// on one queue.
 type futexKey struct {
 	mm   *mm.MM
 	addr uint64
 }
 
+// getFutexKey is get_futex_key. FUTEX_PRIVATE_FLAG promises the word is
+// private to the process; without it, a word in a shared mapping gets the
+// shared key. A word in a private mapping has the private key either way,
+// as in Linux.
+func getFutexKey(m *mm.MM, uaddr uint64, private bool) (futexKey, error) {
+	if !private && m != nil {
+		pa, shared, err := m.FutexPhys(uaddr)
+		if err != nil {
+			return futexKey{}, err
+		}
+		if shared {
+			return futexKey{nil, pa}, nil
+		}
+	}
+	return futexKey{m, uaddr}, nil
+}
+
 type futexWaiter struct {
 	t      *Task
+	key    futexKey // the queue it is on (a requeue moves it)
 	bitset uint32
 	woken  bool
 }
@@ -54,6 +74,7 @@ func sysFutex(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return 0, errno.EINVAL
 	}
 	cmd := op & futexCmdMask
+	private := op&FUTEX_PRIVATE_FLAG != 0
 	switch cmd {
 	case FUTEX_WAIT, FUTEX_WAIT_BITSET:
 		bitset := uint32(FUTEX_BITSET_MATCH_ANY)
@@ -63,7 +84,7 @@ func sysFutex(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 				return 0, errno.EINVAL
 			}
 		}
-		return k.futexWait(t, uaddr, val, a[3], bitset, cmd == FUTEX_WAIT_BITSET, op&FUTEX_CLOCK_REALTIME != 0)
+		return k.futexWait(t, uaddr, private, val, a[3], bitset, cmd == FUTEX_WAIT_BITSET, op&FUTEX_CLOCK_REALTIME != 0)
 	case FUTEX_WAKE, FUTEX_WAKE_BITSET:
 		bitset := uint32(FUTEX_BITSET_MATCH_ANY)
 		if cmd == FUTEX_WAKE_BITSET {
@@ -72,7 +93,11 @@ func sysFutex(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 				return 0, errno.EINVAL
 			}
 		}
-		return uint64(k.futexWakeBits(t.MM, uaddr, int(int32(val)), bitset)), nil
+		key, err := getFutexKey(t.MM, uaddr, private)
+		if err != nil {
+			return 0, err
+		}
+		return uint64(k.futexWakeBits(key, int(int32(val)), bitset)), nil
 	case FUTEX_REQUEUE, FUTEX_CMP_REQUEUE:
 		if cmd == FUTEX_CMP_REQUEUE {
 			cur, err := t.copyIn(uaddr, 4)
@@ -83,7 +108,18 @@ func sysFutex(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 				return 0, errno.EAGAIN
 			}
 		}
-		return uint64(k.futexRequeue(t.MM, uaddr, a[4], int(int32(val)), int(int32(a[3])))), nil
+		if a[4]%4 != 0 {
+			return 0, errno.EINVAL
+		}
+		from, err := getFutexKey(t.MM, uaddr, private)
+		if err != nil {
+			return 0, err
+		}
+		to, err := getFutexKey(t.MM, a[4], private)
+		if err != nil {
+			return 0, err
+		}
+		return uint64(k.futexRequeue(from, to, int(int32(val)), int(int32(a[3])))), nil
 	}
 	return 0, errno.ENOSYS
 }
@@ -91,14 +127,13 @@ func sysFutex(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 // futexWait sleeps while *uaddr == val. The call runs again after every
 // wake-up; the waiter entry in the restart state says whether a FUTEX_WAKE
 // chose this task.
-func (k *Kernel) futexWait(t *Task, uaddr uint64, val uint32, timeout uint64, bitset uint32, absolute, realtime bool) (uint64, error) {
-	key := futexKey{t.MM, uaddr}
+func (k *Kernel) futexWait(t *Task, uaddr uint64, private bool, val uint32, timeout uint64, bitset uint32, absolute, realtime bool) (uint64, error) {
 	rb := &t.restart
 	if w := t.futexWaiter; w != nil {
 		futexes.mu.Lock()
 		woken := w.woken
 		if !woken {
-			futexes.remove(key, w)
+			futexes.remove(w.key, w)
 		}
 		futexes.mu.Unlock()
 		switch {
@@ -127,6 +162,11 @@ func (k *Kernel) futexWait(t *Task, uaddr uint64, val uint32, timeout uint64, bi
 		}
 		rb.deadline, rb.armed = k.Clock()+d, true
 	}
+	key, err := getFutexKey(t.MM, uaddr, private)
+	if err != nil {
+		t.futexWaiter = nil
+		return 0, err
+	}
 	futexes.mu.Lock()
 	cur, err := t.getUint32(uaddr)
 	if err != nil {
@@ -144,7 +184,7 @@ func (k *Kernel) futexWait(t *Task, uaddr uint64, val uint32, timeout uint64, bi
 		t.futexWaiter = nil
 		return 0, errno.ETIMEDOUT
 	}
-	w := &futexWaiter{t: t, bitset: bitset}
+	w := &futexWaiter{t: t, key: key, bitset: bitset}
 	t.futexWaiter = w
 	futexes.q[key] = append(futexes.q[key], w)
 	t.SetState(TASK_INTERRUPTIBLE)
@@ -168,13 +208,17 @@ func (ft *futexTable) remove(key futexKey, w *futexWaiter) {
 	}
 }
 
-// futexWake wakes up to n waiters on uaddr (used by CLONE_CHILD_CLEARTID).
+// futexWake wakes up to n waiters on the shared-keyed word uaddr, as the
+// kernel's own wake-ups do (CLONE_CHILD_CLEARTID, robust futexes).
 func (k *Kernel) futexWake(m *mm.MM, uaddr uint64, n int) int {
-	return k.futexWakeBits(m, uaddr, n, FUTEX_BITSET_MATCH_ANY)
+	key, err := getFutexKey(m, uaddr, false)
+	if err != nil {
+		return 0
+	}
+	return k.futexWakeBits(key, n, FUTEX_BITSET_MATCH_ANY)
 }
 
-func (k *Kernel) futexWakeBits(m *mm.MM, uaddr uint64, n int, bitset uint32) int {
-	key := futexKey{m, uaddr}
+func (k *Kernel) futexWakeBits(key futexKey, n int, bitset uint32) int {
 	var wake []*Task
 	futexes.mu.Lock()
 	ws := futexes.q[key]
@@ -199,14 +243,14 @@ func (k *Kernel) futexWakeBits(m *mm.MM, uaddr uint64, n int, bitset uint32) int
 	return len(wake)
 }
 
-// futexRequeue wakes n waiters of uaddr and moves up to n2 others to uaddr2.
-func (k *Kernel) futexRequeue(m *mm.MM, uaddr, uaddr2 uint64, n, n2 int) int {
-	woken := k.futexWake(m, uaddr, n)
-	from, to := futexKey{m, uaddr}, futexKey{m, uaddr2}
+// futexRequeue wakes n waiters of from and moves up to n2 others to to.
+func (k *Kernel) futexRequeue(from, to futexKey, n, n2 int) int {
+	woken := k.futexWakeBits(from, n, FUTEX_BITSET_MATCH_ANY)
 	futexes.mu.Lock()
 	ws := futexes.q[from]
 	moved := 0
 	for len(ws) > 0 && moved < n2 {
+		ws[0].key = to
 		futexes.q[to] = append(futexes.q[to], ws[0])
 		ws = ws[1:]
 		moved++
