@@ -48,6 +48,9 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	if of.record != nil {
 		return k.recordRW(t, of, of.record, write, iov)
 	}
+	if of.sock != nil {
+		return k.sockRW(t, of, write, iov)
+	}
 	var total uint64
 	for _, v := range iov {
 		total += v.len
