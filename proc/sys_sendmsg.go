@@ -379,8 +379,11 @@ func (k *Kernel) sockRecv(t *Task, s *unix.Sock, iov []iovec, flags int) (uint64
 				done += uint64(r.N)
 				t.restart.rwDone = done
 			}
-			if err == errno.EAGAIN && done >= target {
-				return done, nil
+			if err == errno.EAGAIN {
+				if done >= target {
+					return done, nil
+				}
+				return done, err // wait for more
 			}
 			if err != nil {
 				return partial(done, 0, err)

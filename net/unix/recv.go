@@ -55,10 +55,23 @@ func addrOf(sender *Sock) []byte {
 // streamRecv is unix_stream_read_generic: it copies across skbs up to
 // len(b), but never past an skb that carried files, nor (with SO_PASSCRED)
 // glues data of different writers. MSG_PEEK copies without consuming.
+// The skbs it consumed are freed, and the sender's name read, once the
+// socket's lock is dropped: both take the sender's lock.
 func (s *Sock) streamRecv(b []byte, flags, target int) (RecvResult, error) {
-	var r RecvResult
+	var freed []*skb
+	var sender *Sock
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	r, err := s.streamRecvLocked(b, flags, target, &freed, &sender)
+	s.mu.Unlock()
+	for _, m := range freed {
+		m.free()
+	}
+	r.From = addrOf(sender)
+	return r, err
+}
+
+func (s *Sock) streamRecvLocked(b []byte, flags, target int, freed *[]*skb, sender **Sock) (RecvResult, error) {
+	var r RecvResult
 	if s.state != TCP_ESTABLISHED {
 		return r, errno.EINVAL
 	}
@@ -67,7 +80,6 @@ func (s *Sock) streamRecv(b []byte, flags, target int) (RecvResult, error) {
 	var scm Scm
 	copied := 0
 	i := 0 // the skb looked at (the head unless peeking)
-	first := true
 	for {
 		if i >= len(s.recvQ) {
 			if copied >= target || peek && copied > 0 {
@@ -97,9 +109,8 @@ func (s *Sock) streamRecv(b []byte, flags, target int) (RecvResult, error) {
 			scm.Cred = m.scm.Cred
 			checkCreds = true
 		}
-		if first {
-			r.From = addrOf(m.sender)
-			first = false
+		if *sender == nil {
+			*sender = m.sender
 		}
 		chunk := copy(b[copied:], m.data[m.consumed:])
 		copied += chunk
@@ -113,7 +124,7 @@ func (s *Sock) streamRecv(b []byte, flags, target int) (RecvResult, error) {
 			}
 			s.recvQ[0] = nil
 			s.recvQ = s.recvQ[1:]
-			m.free()
+			*freed = append(*freed, m)
 			if len(scm.Files) > 0 {
 				break
 			}
