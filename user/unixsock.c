@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -79,6 +81,11 @@ static void test_stream(void)
 	CHECK_EQ(write(sv[0], "hello", 5), 5, "stream: write");
 	CHECK_EQ(write(sv[0], " world", 6), 6, "stream: second write");
 	CHECK_EQ(revents(sv[1], POLLIN | POLLOUT), POLLIN | POLLOUT, "stream: POLLIN|POLLOUT");
+	int inq = -1;
+	CHECK(ioctl(sv[1], FIONREAD, &inq) == 0 && inq == 11, "stream: FIONREAD counts both writes");
+	CHECK_ERR(ioctl(sv[1], TCGETS, buf), ENOTTY, "stream: not a tty");
+	int outq = -1;
+	CHECK(ioctl(sv[0], TIOCOUTQ, &outq) == 0 && outq == 2 * 768, "stream: SIOCOUTQ counts the skbs' true size");
 	CHECK_EQ(recv(sv[1], buf, sizeof buf, MSG_PEEK), 11, "stream: MSG_PEEK sees both writes");
 	CHECK_EQ(read(sv[1], buf, 3), 3, "stream: short read");
 	CHECK(memcmp(buf, "hel", 3) == 0, "stream: bytes in order");
@@ -207,6 +214,8 @@ static void test_dgram(int type, const char *name)
 	CHECK_EQ(send(sv[0], "defgh", 5, 0), 5, T("second send"));
 	CHECK_EQ(send(sv[0], "", 0, 0), 0, T("empty message"));
 	CHECK_EQ(write(sv[0], "ij", 2), 2, T("write"));
+	int inq = -1;
+	CHECK(ioctl(sv[1], FIONREAD, &inq) == 0 && inq == (type == SOCK_DGRAM ? 3 : 10), T("FIONREAD"));
 	CHECK_EQ(recv(sv[1], buf, sizeof buf, 0), 3, T("a message at a time"));
 	struct iovec iov = {buf, 2};
 	struct msghdr mh = {0};

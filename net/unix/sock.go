@@ -10,6 +10,7 @@
 package unix
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 
@@ -350,4 +351,43 @@ func itoa(v uint64) string {
 		}
 	}
 	return string(b[i:])
+}
+
+// Ioctl requests unix sockets answer (SIOCINQ is FIONREAD, SIOCOUTQ is
+// TIOCOUTQ).
+const (
+	SIOCINQ  = 0x541b
+	SIOCOUTQ = 0x5411
+)
+
+// Ioctl is unix_ioctl: SIOCINQ counts the unread bytes (a datagram
+// socket: the next message's length; a listener: EINVAL), SIOCOUTQ the
+// send-buffer bytes in flight. Anything else is ENOTTY.
+func (s *Sock) Ioctl(req uint64, arg []byte) ([]byte, uint64, error) {
+	var v int
+	switch req {
+	case SIOCOUTQ:
+		v = int(s.wmem.Load())
+	case SIOCINQ:
+		s.mu.Lock()
+		if s.state == TCP_LISTEN {
+			s.mu.Unlock()
+			return nil, 0, errno.EINVAL
+		}
+		if s.typ == SOCK_DGRAM {
+			if len(s.recvQ) > 0 {
+				v = len(s.recvQ[0].data)
+			}
+		} else {
+			for _, m := range s.recvQ {
+				v += m.len()
+			}
+		}
+		s.mu.Unlock()
+	default:
+		return nil, 0, errno.ENOTTY
+	}
+	out := make([]byte, 4)
+	binary.LittleEndian.PutUint32(out, uint32(v))
+	return out, 0, nil
 }
