@@ -197,6 +197,7 @@ func (k *Kernel) sysSendmsg(t *Task, fd int, m *msghdr, flags int) (uint64, erro
 // that count. A datagram is copied whole and queued at once or not at all.
 func (k *Kernel) sockSend(t *Task, s *unix.Sock, iov []iovec, to *unix.Sock, toAddr []byte, scm *unix.Scm, flags int) (uint64, error) {
 	nonblock := flags&unix.MSG_DONTWAIT != 0
+	_, timeo := s.Timeouts()
 	total := iovTotal(iov)
 	if s.Type() != unix.SOCK_STREAM {
 		if err := s.CheckDgramSend(int(min(total, 1<<31)), to, toAddr != nil); err != nil {
@@ -206,7 +207,7 @@ func (k *Kernel) sockSend(t *Task, s *unix.Sock, iov []iovec, to *unix.Sock, toA
 		if err := t.gatherIovec(buf, iov); err != nil {
 			return 0, err
 		}
-		return k.sockWait(t, s, nonblock, func() (uint64, error) {
+		return k.sockWait(t, s, nonblock, timeo, func() (uint64, error) {
 			n, err := s.SendMsg(buf, to, toAddr, scm, flags)
 			return uint64(n), err
 		})
@@ -240,18 +241,16 @@ func (k *Kernel) sockSend(t *Task, s *unix.Sock, iov []iovec, to *unix.Sock, toA
 	if err != errno.EAGAIN {
 		return n, err
 	}
-	if nonblock {
+	if err := k.sockMayBlock(t, nonblock, timeo); err != nil {
 		return partial(done, 0, err)
-	}
-	if k.signalPending(t) {
-		return partial(done, 0, errno.ERESTARTSYS)
 	}
 	q := s.Wait()
 	k.prepareToWait(t, q)
 	if n, err = try(); err != errno.EAGAIN {
 		k.finishWait(t, q)
-		return n, err
+		return partial(done, n, err)
 	}
+	k.sockArmTimeout(t, timeo)
 	return 0, errBlock
 }
 
@@ -325,10 +324,11 @@ func (k *Kernel) sockRW(t *Task, of *OpenFile, write bool, iov []iovec) (uint64,
 // datagram length with MSG_TRUNC) and the first message's control data.
 func (k *Kernel) sockRecv(t *Task, s *unix.Sock, iov []iovec, flags int) (uint64, unix.RecvResult, error) {
 	nonblock := flags&unix.MSG_DONTWAIT != 0
+	timeo, _ := s.Timeouts()
 	total := iovTotal(iov)
 	if s.Type() != unix.SOCK_STREAM {
 		var res unix.RecvResult
-		n, err := k.sockWait(t, s, nonblock, func() (uint64, error) {
+		n, err := k.sockWait(t, s, nonblock, timeo, func() (uint64, error) {
 			r, err := s.RecvDgram(int(total), flags)
 			if err == unix.ErrEOF {
 				// __skb_wait_for_more_packets sees the shutdown; a
@@ -397,12 +397,8 @@ func (k *Kernel) sockRecv(t *Task, s *unix.Sock, iov []iovec, flags int) (uint64
 	if err != errno.EAGAIN {
 		return n, res, err
 	}
-	if nonblock {
+	if err := k.sockMayBlock(t, nonblock, timeo); err != nil {
 		n, err = partial(done, 0, err)
-		return n, res, err
-	}
-	if k.signalPending(t) {
-		n, err = partial(done, 0, errno.ERESTARTSYS)
 		return n, res, err
 	}
 	q := s.Wait()
@@ -414,7 +410,8 @@ func (k *Kernel) sockRecv(t *Task, s *unix.Sock, iov []iovec, flags int) (uint64
 	if res.Scm != nil {
 		res.Scm.Destroy()
 	}
-	return 0, res, errBlock
+	k.sockArmTimeout(t, timeo)
+	return 0, unix.RecvResult{}, errBlock
 }
 
 // sysRecvmsg is ____sys_recvmsg (and recvfrom, with addrlen at ulen): the

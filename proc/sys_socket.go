@@ -259,7 +259,7 @@ func sysSetsockopt(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if optlen < 4 {
 		return 0, errno.EINVAL
 	}
-	v, err := t.copyIn(optval, 4)
+	v, err := t.copyIn(optval, min(optlen, 16)) // an int, or a struct timeval
 	if err != nil {
 		return 0, err
 	}
@@ -365,7 +365,8 @@ func (k *Kernel) sysConnect(t *Task, fd int, uaddr uint64, n int) (uint64, error
 	if err != nil {
 		return 0, err
 	}
-	return k.sockWait(t, s, of.Nonblock(), func() (uint64, error) {
+	_, sndtimeo := s.Timeouts()
+	return k.sockWait(t, s, of.Nonblock(), sndtimeo, func() (uint64, error) {
 		return 0, s.Connect(other, credOf(t))
 	})
 }
@@ -382,7 +383,8 @@ func (k *Kernel) sysAccept4(t *Task, fd int, uaddr, ulen uint64, flags int) (uin
 		return 0, err
 	}
 	var ns *unix.Sock
-	n, err := k.sockWait(t, s, of.Nonblock(), func() (uint64, error) {
+	rcvtimeo, _ := s.Timeouts()
+	n, err := k.sockWait(t, s, of.Nonblock(), rcvtimeo, func() (uint64, error) {
 		var err error
 		ns, err = s.Accept()
 		return 0, err
@@ -409,15 +411,16 @@ func (k *Kernel) sysAccept4(t *Task, fd int, uaddr, ulen uint64, flags int) (uin
 }
 
 // sockWait calls try until it stops saying EAGAIN, sleeping on the
-// socket's wait queue in between, unless the call must not block (the
-// sk_sleep waits of af_unix: interruptible, ERESTARTSYS on a signal).
-func (k *Kernel) sockWait(t *Task, s *unix.Sock, nonblock bool, try func() (uint64, error)) (uint64, error) {
+// socket's wait queue in between (sock_wait_for_wmem, unix_wait_for_peer,
+// __skb_wait_for_more_packets), unless the call must not block or its
+// timeout timeo (SO_SNDTIMEO or SO_RCVTIMEO) has run out.
+func (k *Kernel) sockWait(t *Task, s *unix.Sock, nonblock bool, timeo int64, try func() (uint64, error)) (uint64, error) {
 	n, err := try()
-	if err != errno.EAGAIN || nonblock {
+	if err != errno.EAGAIN {
 		return n, err
 	}
-	if k.signalPending(t) {
-		return 0, errno.ERESTARTSYS
+	if err := k.sockMayBlock(t, nonblock, timeo); err != nil {
+		return 0, err
 	}
 	q := s.Wait()
 	k.prepareToWait(t, q)
@@ -425,5 +428,40 @@ func (k *Kernel) sockWait(t *Task, s *unix.Sock, nonblock bool, try func() (uint
 		k.finishWait(t, q)
 		return n, err
 	}
+	k.sockArmTimeout(t, timeo)
 	return 0, errBlock
+}
+
+// sockMayBlock says whether a socket call that found nothing to do may
+// sleep: EAGAIN when it must not wait (O_NONBLOCK, MSG_DONTWAIT, or its
+// timeout ran out), a signal ends it with ERESTARTSYS, or EINTR when it
+// has a timeout (sock_intr_errno). The timeout's deadline is kept in the
+// restart block across the sleeps of one call.
+func (k *Kernel) sockMayBlock(t *Task, nonblock bool, timeo int64) error {
+	if nonblock || timeo == 0 {
+		return errno.EAGAIN
+	}
+	if timeo > 0 {
+		if !t.restart.armed {
+			t.restart.deadline = k.Clock() + timeo
+			t.restart.armed = true
+		}
+		if k.Clock() >= t.restart.deadline {
+			return errno.EAGAIN
+		}
+	}
+	if k.signalPending(t) {
+		if timeo > 0 {
+			return errno.EINTR
+		}
+		return errno.ERESTARTSYS
+	}
+	return nil
+}
+
+// sockArmTimeout has the timer queue wake the task at its deadline.
+func (k *Kernel) sockArmTimeout(t *Task, timeo int64) {
+	if timeo > 0 {
+		k.timers.add(t.restart.deadline, t)
+	}
 }

@@ -19,6 +19,7 @@
 #include <termios.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/uio.h>
@@ -156,6 +157,24 @@ static void test_stream(void)
 	CHECK(getpeername(sv[0], (struct sockaddr *)&sa, &salen) == 0 && salen == 2, "getpeername of a pair");
 	salen = -1;
 	CHECK_ERR(getsockname(sv[0], (struct sockaddr *)&sa, &salen), EINVAL, "getsockname: negative length");
+
+	struct timeval tv = {0, 40000}, got;
+	CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO: set 40 ms");
+	len = sizeof got;
+	CHECK(getsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && len == sizeof got && got.tv_sec == 0 &&
+	      got.tv_usec == 40000, "SO_RCVTIMEO: get");
+	CHECK_ERR(read(sv[1], buf, 1), EAGAIN, "SO_RCVTIMEO: a read times out with EAGAIN");
+	tv.tv_usec = 1000000;
+	CHECK_ERR(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), EDOM, "SO_RCVTIMEO: tv_usec out of range");
+	CHECK_ERR(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, 8), EINVAL, "SO_RCVTIMEO: short timeval");
+	tv.tv_sec = -1;
+	tv.tv_usec = 0;
+	CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0, "SO_RCVTIMEO: negative seconds");
+	CHECK_ERR(recv(sv[1], buf, 1, 0), EAGAIN, "SO_RCVTIMEO: negative seconds do not wait");
+	tv.tv_sec = 0;
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	len = sizeof got;
+	CHECK(getsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && got.tv_sec == 0 && got.tv_usec == 0, "SO_RCVTIMEO: zero is none");
 	close(sv[0]);
 	close(sv[1]);
 }

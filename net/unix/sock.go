@@ -87,10 +87,12 @@ type Sock struct {
 	rcvbuf   int
 	passcred bool
 	lowat    int // SO_RCVLOWAT as set (0: never set)
-	priority int32
-	flags    map[int]bool // the options unix sockets keep but ignore
-	addr     []byte       // the bound name as struct sockaddr_un bytes; nil: unbound
-	peercred Cred         // SO_PEERCRED
+	// rcvtimeo and sndtimeo are SO_RCVTIMEO and SO_SNDTIMEO in ns.
+	rcvtimeo, sndtimeo int64
+	priority           int32
+	flags              map[int]bool // the options unix sockets keep but ignore
+	addr               []byte       // the bound name as struct sockaddr_un bytes; nil: unbound
+	peercred           Cred         // SO_PEERCRED
 	// Listening sockets (unix_stream_connect queues embryos here).
 	backlog int
 	// key is the name this socket is hashed under in its Net (an
@@ -139,6 +141,8 @@ func (n *Net) New(typ int, cred Cred) *Sock {
 		Ino:      sockIno.Add(1),
 		net:      n,
 		backlog:  MaxDgramQlen,
+		rcvtimeo: NoTimeout,
+		sndtimeo: NoTimeout,
 	}
 }
 

@@ -9,29 +9,37 @@ import (
 
 // SOL_SOCKET option names (include/uapi/asm-generic/socket.h).
 const (
-	SO_DEBUG       = 1
-	SO_REUSEADDR   = 2
-	SO_TYPE        = 3
-	SO_ERROR       = 4
-	SO_DONTROUTE   = 5
-	SO_BROADCAST   = 6
-	SO_SNDBUF      = 7
-	SO_RCVBUF      = 8
-	SO_KEEPALIVE   = 9
-	SO_OOBINLINE   = 10
-	SO_NO_CHECK    = 11
-	SO_PRIORITY    = 12
-	SO_REUSEPORT   = 15
-	SO_PASSCRED    = 16
-	SO_PEERCRED    = 17
-	SO_RCVLOWAT    = 18
-	SO_SNDLOWAT    = 19
-	SO_ACCEPTCONN  = 30
-	SO_SNDBUFFORCE = 32
-	SO_RCVBUFFORCE = 33
-	SO_PROTOCOL    = 38
-	SO_DOMAIN      = 39
+	SO_DEBUG        = 1
+	SO_REUSEADDR    = 2
+	SO_TYPE         = 3
+	SO_ERROR        = 4
+	SO_DONTROUTE    = 5
+	SO_BROADCAST    = 6
+	SO_SNDBUF       = 7
+	SO_RCVBUF       = 8
+	SO_KEEPALIVE    = 9
+	SO_OOBINLINE    = 10
+	SO_NO_CHECK     = 11
+	SO_PRIORITY     = 12
+	SO_REUSEPORT    = 15
+	SO_PASSCRED     = 16
+	SO_PEERCRED     = 17
+	SO_RCVLOWAT     = 18
+	SO_SNDLOWAT     = 19
+	SO_ACCEPTCONN   = 30
+	SO_SNDBUFFORCE  = 32
+	SO_RCVBUFFORCE  = 33
+	SO_PROTOCOL     = 38
+	SO_DOMAIN       = 39
+	SO_RCVTIMEO     = 20 // SO_RCVTIMEO_OLD: a struct timeval
+	SO_SNDTIMEO     = 21
+	SO_RCVTIMEO_NEW = 66 // a struct __kernel_sock_timeval: the same on x86-64
+	SO_SNDTIMEO_NEW = 67
 )
+
+// hz is the tick rate timeouts are kept in (jiffies), as a kernel built
+// with the default CONFIG_HZ=250: a timeout set is rounded up to 4 ms.
+const hz = 250
 
 // overflowID is what a missing credential reads as (overflowuid).
 const overflowID = 65534
@@ -78,6 +86,10 @@ func (s *Sock) GetSockopt(level, name int) ([]byte, error) {
 		v = s.priority
 	case SO_PEERCRED:
 		return EncodeUcred(s.peercred), nil
+	case SO_RCVTIMEO, SO_RCVTIMEO_NEW:
+		return encodeTimeout(s.rcvtimeo), nil
+	case SO_SNDTIMEO, SO_SNDTIMEO_NEW:
+		return encodeTimeout(s.sndtimeo), nil
 	default:
 		if !flagOptions[name] {
 			return nil, errno.ENOPROTOOPT
@@ -102,6 +114,21 @@ func b2i(b bool) int32 {
 func (s *Sock) SetSockopt(level, name int, val []byte) error {
 	if level != SOL_SOCKET {
 		return errno.EOPNOTSUPP
+	}
+	switch name {
+	case SO_RCVTIMEO, SO_RCVTIMEO_NEW, SO_SNDTIMEO, SO_SNDTIMEO_NEW:
+		timeo, err := parseTimeout(val)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if name == SO_RCVTIMEO || name == SO_RCVTIMEO_NEW {
+			s.rcvtimeo = timeo
+		} else {
+			s.sndtimeo = timeo
+		}
+		s.mu.Unlock()
+		return nil
 	}
 	if len(val) < 4 {
 		return errno.EINVAL
@@ -181,4 +208,50 @@ func (s *Sock) PeerPasscred() bool {
 	other := s.peer
 	s.mu.Unlock()
 	return other != nil && other.Passcred()
+}
+
+// Timeouts are kept in ns: NoTimeout (the default, and a zero timeval)
+// waits for ever, 0 (a negative tv_sec) does not wait at all.
+const NoTimeout = -1
+
+// parseTimeout is sock_set_timeout: a struct timeval (EINVAL when
+// shorter); tv_usec must be in [0, 1000000) (EDOM).
+func parseTimeout(b []byte) (int64, error) {
+	if len(b) < 16 {
+		return 0, errno.EINVAL
+	}
+	sec := int64(binary.LittleEndian.Uint64(b))
+	usec := int64(binary.LittleEndian.Uint64(b[8:]))
+	if usec < 0 || usec >= 1e6 {
+		return 0, errno.EDOM
+	}
+	if sec < 0 {
+		return 0, nil
+	}
+	if sec == 0 && usec == 0 {
+		return NoTimeout, nil
+	}
+	if sec >= math.MaxInt64/1_000_000_000-1 {
+		return NoTimeout, nil
+	}
+	const tick = 1e6 / hz // µs per jiffy
+	return sec*1e9 + (usec+tick-1)/tick*tick*1e3, nil
+}
+
+// encodeTimeout is sock_get_timeout: the timeout as a struct timeval,
+// zero for none.
+func encodeTimeout(timeo int64) []byte {
+	b := make([]byte, 16)
+	if timeo > 0 {
+		binary.LittleEndian.PutUint64(b, uint64(timeo/1e9))
+		binary.LittleEndian.PutUint64(b[8:], uint64(timeo%1e9/1e3))
+	}
+	return b
+}
+
+// Timeouts returns SO_RCVTIMEO and SO_SNDTIMEO in ns (NoTimeout: none).
+func (s *Sock) Timeouts() (rcv, snd int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rcvtimeo, s.sndtimeo
 }
