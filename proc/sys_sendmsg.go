@@ -20,7 +20,7 @@ func init() {
 		return k.sysRecvmsg(t, int(int32(a[0])), &m, int(int32(a[3])), a[5])
 	}
 	syscallTable[SYS_sendmsg] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		if _, _, err := sockfdLookup(t, int(int32(a[0]))); err != nil {
+		if err := checkSockfd(t, int(int32(a[0]))); err != nil {
 			return 0, err
 		}
 		m, err := t.copyMsghdr(a[1], true)
@@ -30,7 +30,7 @@ func init() {
 		return k.sysSendmsg(t, int(int32(a[0])), m, int(int32(a[2])))
 	}
 	syscallTable[SYS_recvmsg] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		if _, _, err := sockfdLookup(t, int(int32(a[0]))); err != nil {
+		if err := checkSockfd(t, int(int32(a[0]))); err != nil {
 			return 0, err
 		}
 		m, err := t.copyMsghdr(a[1], false)
@@ -137,6 +137,7 @@ func (k *Kernel) sysSendmsg(t *Task, fd int, m *msghdr, flags int) (uint64, erro
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	var to *unix.Sock
 	var toAddr []byte
 	if m.name != 0 && m.namelen != 0 {
@@ -423,6 +424,7 @@ func (k *Kernel) sysRecvmsg(t *Task, fd int, m *msghdr, flags int, ulen uint64) 
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	if of.Nonblock() {
 		flags |= unix.MSG_DONTWAIT
 	}

@@ -41,10 +41,11 @@ func init() {
 		return k.sysSocketpair(t, int(int32(a[0])), int(int32(a[1])), int(int32(a[2])), a[3])
 	}
 	syscallTable[SYS_shutdown] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		_, s, err := sockfdLookup(t, int(int32(a[0])))
+		of, s, err := sockfdLookup(t, int(int32(a[0])))
 		if err != nil {
 			return 0, err
 		}
+		defer of.put()
 		return 0, s.Shutdown(int(int32(a[1])))
 	}
 	syscallTable[SYS_getsockname] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -59,10 +60,11 @@ func init() {
 		return k.sysBind(t, int(int32(a[0])), a[1], int(int32(a[2])))
 	}
 	syscallTable[SYS_listen] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		_, s, err := sockfdLookup(t, int(int32(a[0])))
+		of, s, err := sockfdLookup(t, int(int32(a[0])))
 		if err != nil {
 			return 0, err
 		}
+		defer of.put()
 		return 0, s.Listen(int(int32(a[1])), credOf(t))
 	}
 	syscallTable[SYS_connect] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -81,19 +83,28 @@ func init() {
 func credOf(t *Task) unix.Cred { return unix.Cred{PID: int32(t.TGID)} }
 
 // sockfdLookup is sockfd_lookup_light: EBADF for a closed descriptor,
-// ENOTSOCK for one that is not a socket. The open file's reference is
-// dropped at once: the descriptor table keeps the socket alive for the
-// call, except against a racing close, which Linux's fdget would survive.
+// ENOTSOCK for one that is not a socket. The caller holds the open file
+// for the call (a close by another thread does not end the socket under
+// it) and drops it with put.
 func sockfdLookup(t *Task, fd int) (*OpenFile, *unix.Sock, error) {
 	of, err := t.Files.Get(fd)
 	if err != nil {
 		return nil, nil, err
 	}
-	of.put()
 	if of.sock == nil {
+		of.put()
 		return nil, nil, errno.ENOTSOCK
 	}
 	return of, of.sock, nil
+}
+
+// checkSockfd is sockfdLookup for the EBADF and ENOTSOCK checks alone.
+func checkSockfd(t *Task, fd int) error {
+	of, _, err := sockfdLookup(t, fd)
+	if err == nil {
+		of.put()
+	}
+	return err
 }
 
 // socketFlags splits socket(2)'s type into the type and SOCK_NONBLOCK /
@@ -199,10 +210,11 @@ func (t *Task) moveAddrToKernel(uaddr uint64, n int) ([]byte, error) {
 
 // getname is getsockname and getpeername.
 func (k *Kernel) getname(t *Task, fd int, uaddr, ulen uint64, peer bool) (uint64, error) {
-	_, s, err := sockfdLookup(t, fd)
+	of, s, err := sockfdLookup(t, fd)
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	addr := s.Name()
 	if peer {
 		if addr, err = s.PeerName(); err != nil {
@@ -216,10 +228,11 @@ func (k *Kernel) getname(t *Task, fd int, uaddr, ulen uint64, peer bool) (uint64
 // (negative: EINVAL), at most that many bytes of the value are written, and
 // the length written back is what was copied.
 func sysGetsockopt(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	_, s, err := sockfdLookup(t, int(int32(a[0])))
+	of, s, err := sockfdLookup(t, int(int32(a[0])))
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	level, name, optval, optlen := int(int32(a[1])), int(int32(a[2])), a[3], a[4]
 	if level != unix.SOL_SOCKET {
 		return 0, errno.EOPNOTSUPP
@@ -245,10 +258,11 @@ func sysGetsockopt(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 
 // sysSetsockopt is __sys_setsockopt: a negative length is EINVAL.
 func sysSetsockopt(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	_, s, err := sockfdLookup(t, int(int32(a[0])))
+	of, s, err := sockfdLookup(t, int(int32(a[0])))
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	level, name, optval, optlen := int(int32(a[1])), int(int32(a[2])), a[3], int(int32(a[4]))
 	if optlen < 0 {
 		return 0, errno.EINVAL
@@ -270,10 +284,11 @@ func sysSetsockopt(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 // goes in the table, a path becomes a socket inode (mode 0777 less the
 // umask; EADDRINUSE when the name exists).
 func (k *Kernel) sysBind(t *Task, fd int, uaddr uint64, n int) (uint64, error) {
-	_, s, err := sockfdLookup(t, fd)
+	of, s, err := sockfdLookup(t, fd)
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	b, err := t.moveAddrToKernel(uaddr, n)
 	if err != nil {
 		return 0, err
@@ -345,6 +360,7 @@ func (k *Kernel) sysConnect(t *Task, fd int, uaddr uint64, n int) (uint64, error
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	b, err := t.moveAddrToKernel(uaddr, n)
 	if err != nil {
 		return 0, err
@@ -382,6 +398,7 @@ func (k *Kernel) sysAccept4(t *Task, fd int, uaddr, ulen uint64, flags int) (uin
 	if err != nil {
 		return 0, err
 	}
+	defer of.put()
 	var ns *unix.Sock
 	rcvtimeo, _ := s.Timeouts()
 	n, err := k.sockWait(t, s, of.Nonblock(), rcvtimeo, func() (uint64, error) {
