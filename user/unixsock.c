@@ -627,6 +627,24 @@ static void test_bind(void)
 	CHECK_EQ(connect(d, (struct sockaddr *)&ab, ablen), 0, "dgram connect");
 	CHECK_EQ(send(d, "y", 1, 0), 1, "send to the connected name");
 	CHECK_EQ(recv(s1, buf, sizeof buf, 0), 1, "and it arrives");
+	int sent = 0;
+	while (send(d, "q", 1, MSG_DONTWAIT) == 1)
+		sent++;
+	CHECK(sent == 11 && errno == EAGAIN, "a receiver not connected back queues max_dgram_qlen+1 datagrams");
+	CHECK_EQ(revents(d, POLLOUT), 0, "its queue full: the sender is not writable");
+	CHECK_EQ(recv(s1, buf, sizeof buf, 0), 1, "one read");
+	CHECK_EQ(revents(d, POLLOUT), POLLOUT, "makes room");
+	CHECK_EQ(send(d, "q", 1, 0), 1, "and a send fills it again");
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(send(d, "w", 1, 0) == 1 ? 0 : 1);
+	usleep(20000);
+	CHECK_EQ(recv(s1, buf, sizeof buf, 0), 1, "a read from the full queue");
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wakes a sender blocked on it");
+	while (recv(s1, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
 	CHECK_ERR(bind(s2, (struct sockaddr *)&ab, 2 + 108 + 1), EINVAL, "bind: address too long");
 	sa.sun_family = AF_INET;
 	CHECK_ERR(bind(s2, (struct sockaddr *)&sa, sizeof sa), EINVAL, "bind: wrong family");
