@@ -122,6 +122,16 @@ func (s scmSource) FileRef(fd int32) (unix.PassedFile, error) {
 	return passedFile{of}, nil
 }
 
+// MayClaim is scm_check_creds: the sender's own pid, or CAP_SYS_ADMIN;
+// one of its real, effective or saved uids, or CAP_SETUID; and likewise
+// for the gid with CAP_SETGID.
+func (s scmSource) MayClaim(c unix.Cred) bool {
+	cr := s.t.Cred()
+	return (c.PID == int32(s.t.TGID) || cr.Capable(CAP_SYS_ADMIN)) &&
+		(c.UID == cr.UID || c.UID == cr.EUID || c.UID == cr.SUID || cr.Capable(CAP_SETUID)) &&
+		(c.GID == cr.GID || c.GID == cr.EGID || c.GID == cr.SGID || cr.Capable(CAP_SETGID))
+}
+
 func (s scmSource) PIDExists(pid int32) bool {
 	s.k.tasklistLock.Lock()
 	defer s.k.tasklistLock.Unlock()

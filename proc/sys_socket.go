@@ -65,7 +65,7 @@ func init() {
 			return 0, err
 		}
 		defer of.put()
-		return 0, s.Listen(int(int32(a[1])), credOf(t))
+		return 0, s.Listen(int(int32(a[1])), peerCredOf(t))
 	}
 	syscallTable[SYS_connect] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return k.sysConnect(t, int(int32(a[0])), a[1], int(int32(a[2])))
@@ -78,9 +78,19 @@ func init() {
 	}
 }
 
-// credOf is the credentials a message from t carries (every process runs
-// as root).
-func credOf(t *Task) unix.Cred { return unix.Cred{PID: int32(t.TGID)} }
+// credOf is the credentials a message from t carries (scm_set_cred: the
+// thread group's pid and the real uid and gid).
+func credOf(t *Task) unix.Cred {
+	c := t.Cred()
+	return unix.Cred{PID: int32(t.TGID), UID: c.UID, GID: c.GID}
+}
+
+// peerCredOf is what SO_PEERCRED reports of t (init_peercred and
+// cred_to_ucred: the effective uid and gid).
+func peerCredOf(t *Task) unix.Cred {
+	c := t.Cred()
+	return unix.Cred{PID: int32(t.TGID), UID: c.EUID, GID: c.EGID}
+}
 
 // sockfdLookup is sockfd_lookup_light: EBADF for a closed descriptor,
 // ENOTSOCK for one that is not a socket. The caller holds the open file
@@ -137,7 +147,7 @@ func (k *Kernel) sysSocket(t *Task, family, typ, protocol int) (uint64, error) {
 	if err := unix.CheckCreate(family, typ, protocol); err != nil {
 		return 0, err
 	}
-	fd, err := installSock(t, k.unixNet.New(typ, credOf(t)), flags)
+	fd, err := installSock(t, k.unixNet.New(typ), flags)
 	return uint64(fd), err
 }
 
@@ -151,7 +161,7 @@ func (k *Kernel) sysSocketpair(t *Task, family, typ, protocol int, sv uint64) (u
 	if err := unix.CheckCreate(family, typ, protocol); err != nil {
 		return 0, err
 	}
-	a, b := k.unixNet.Pair(typ, credOf(t))
+	a, b := k.unixNet.Pair(typ, peerCredOf(t))
 	fd1, err := installSock(t, a, flags)
 	if err != nil {
 		b.Release()
@@ -366,7 +376,7 @@ func (k *Kernel) sysConnect(t *Task, fd int, uaddr uint64, n int) (uint64, error
 		return 0, err
 	}
 	if s.Type() == unix.SOCK_DGRAM && len(b) >= 2 && binary.LittleEndian.Uint16(b) == afUnspec {
-		return 0, s.Connect(nil, credOf(t))
+		return 0, s.Connect(nil, peerCredOf(t))
 	}
 	a, err := unix.ParseAddr(b)
 	if err != nil {
@@ -383,7 +393,7 @@ func (k *Kernel) sysConnect(t *Task, fd int, uaddr uint64, n int) (uint64, error
 	}
 	_, sndtimeo := s.Timeouts()
 	return k.sockWait(t, s, of.Nonblock(), sndtimeo, func() (uint64, error) {
-		return 0, s.Connect(other, credOf(t))
+		return 0, s.Connect(other, peerCredOf(t))
 	})
 }
 

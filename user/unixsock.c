@@ -521,6 +521,35 @@ static void test_creds(void)
 	mine.pid = 0x3ffffff0;
 	memcpy(CMSG_DATA(c), &mine, sizeof mine);
 	CHECK_ERR(sendmsg(sv[0], &sm, 0), ESRCH, "SCM_CREDENTIALS: no such pid");
+
+	/* Without privileges a process claims only its own ids. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ok = setuid(65534) == 0;
+		mine.pid = getpid();
+		mine.uid = 0;
+		memcpy(CMSG_DATA(c), &mine, sizeof mine);
+		ok = ok && sendmsg(sv[0], &sm, 0) == -1 && errno == EPERM;
+		mine.uid = 65534;
+		memcpy(CMSG_DATA(c), &mine, sizeof mine);
+		ok = ok && sendmsg(sv[0], &sm, 0) == 1;
+		int p2[2];
+		struct ucred pc;
+		socklen_t pl = sizeof pc;
+		ok = ok && socketpair(AF_UNIX, SOCK_STREAM, 0, p2) == 0 &&
+		     getsockopt(p2[0], SOL_SOCKET, SO_PEERCRED, &pc, &pl) == 0 && pc.uid == 65534 && pc.gid == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SCM_CREDENTIALS: EPERM for another uid after setuid; SO_PEERCRED has the euid");
+	CHECK_EQ(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 1, "the first credentials message");
+	mh.msg_controllen = sizeof ctl;
+	CHECK_EQ(recvmsg(sv[1], &mh, MSG_DONTWAIT), 1, "the child's message");
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_type == SCM_CREDENTIALS)
+		memcpy(&cr, CMSG_DATA(c), sizeof cr);
+	CHECK(cr.uid == 65534 && cr.pid == pid, "carries the child's credentials");
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -261,7 +261,7 @@ func (s *Sock) Connect(other *Sock, cred Cred) error {
 		s.waitForPeer(other)
 		return errno.EAGAIN
 	}
-	newsk := other.net.New(s.typ, cred)
+	newsk := other.net.New(s.typ)
 	newsk.state = TCP_ESTABLISHED
 	newsk.peer = s
 	newsk.peercred = cred

@@ -78,17 +78,20 @@ func ParseCmsgs(ctl []byte) ([]Cmsg, error) {
 }
 
 // ScmSource is what SendScm needs from the sender's process: its open
-// files by descriptor (fget_raw, EBADF when closed) and whether a pid
-// names a process (find_get_pid).
+// files by descriptor (fget_raw, EBADF when closed), whether it may claim
+// credentials (scm_check_creds: its own pid, uid and gid, or
+// CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID), and whether a pid names a
+// process (find_get_pid).
 type ScmSource interface {
 	FileRef(fd int32) (PassedFile, error)
+	MayClaim(c Cred) bool
 	PIDExists(pid int32) bool
 }
 
 // SendScm is __scm_send for an AF_UNIX socket: SCM_RIGHTS descriptors
 // become file references (up to SCM_MAX_FD in all, the message's
-// cmsgs summed), SCM_CREDENTIALS replaces the default credentials (root may
-// claim any; the pid must exist), other SOL_SOCKET types are EINVAL and
+// cmsgs summed), SCM_CREDENTIALS replaces the default credentials (EPERM
+// for ones the sender may not claim; the pid must exist), other SOL_SOCKET types are EINVAL and
 // other levels are ignored. On error every reference taken is dropped.
 func SendScm(cmsgs []Cmsg, src ScmSource, scm *Scm) error {
 	for _, c := range cmsgs {
@@ -123,11 +126,15 @@ func SendScm(cmsgs []Cmsg, src ScmSource, scm *Scm) error {
 				UID: binary.LittleEndian.Uint32(c.Data[4:]),
 				GID: binary.LittleEndian.Uint32(c.Data[8:]),
 			}
-			// scm_check_creds: root may send any valid ids (-1 is
-			// not one).
+			// scm_check_creds: -1 is no id; others are the
+			// sender's to claim or not.
 			if cr.UID == ^uint32(0) || cr.GID == ^uint32(0) {
 				scm.Destroy()
 				return errno.EINVAL
+			}
+			if !src.MayClaim(cr) {
+				scm.Destroy()
+				return errno.EPERM
 			}
 			if cr.PID != scm.Cred.PID && !src.PIDExists(cr.PID) {
 				scm.Destroy()

@@ -127,8 +127,8 @@ type Cred struct {
 }
 
 // New is unix_create: a socket of typ (the type already checked by
-// CheckCreate) for a process with cred. It belongs to the name space n.
-func (n *Net) New(typ int, cred Cred) *Sock {
+// CheckCreate) in the name space n.
+func (n *Net) New(typ int) *Sock {
 	if typ == SOCK_RAW {
 		typ = SOCK_DGRAM // "Believe it or not BSD has AF_UNIX, SOCK_RAW though nothing uses it."
 	}
@@ -172,7 +172,7 @@ func CheckCreate(family, typ, protocol int) error {
 // Pair is unix_socketpair: a and b become each other's peer, connected,
 // and each records the creator's credentials as its peer's (init_peercred).
 func (n *Net) Pair(typ int, cred Cred) (a, b *Sock) {
-	a, b = n.New(typ, cred), n.New(typ, cred)
+	a, b = n.New(typ), n.New(typ)
 	a.peer, b.peer = b, a
 	a.peercred, b.peercred = cred, cred
 	if typ != SOCK_DGRAM {

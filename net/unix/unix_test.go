@@ -35,7 +35,7 @@ func TestCheckCreate(t *testing.T) {
 			assert.Equal(t, tc.want, CheckCreate(tc.family, tc.typ, tc.protocol))
 		})
 	}
-	assert.Equal(t, SOCK_DGRAM, NewNet().New(SOCK_RAW, Cred{}).Type())
+	assert.Equal(t, SOCK_DGRAM, NewNet().New(SOCK_RAW).Type())
 }
 
 func TestTruesize(t *testing.T) {
@@ -166,7 +166,7 @@ func TestStreamRecv(t *testing.T) {
 	assert.Zero(t, r.N, "EOF")
 	_, err = a.SendMsg([]byte("x"), nil, nil, &Scm{}, 0)
 	assert.Equal(t, errno.EPIPE, err)
-	_, err = NewNet().New(SOCK_STREAM, Cred{}).RecvStream(buf, 0, 1)
+	_, err = NewNet().New(SOCK_STREAM).RecvStream(buf, 0, 1)
 	assert.Equal(t, errno.EINVAL, err, "not connected")
 }
 
@@ -223,6 +223,10 @@ func (f fakeSource) FileRef(fd int32) (PassedFile, error) {
 
 func (f fakeSource) PIDExists(pid int32) bool { return f.pids[pid] }
 
+// MayClaim: the fake sender is uid 0 without CAP_SETUID, gid 0 with
+// CAP_SETGID, and pid 5 with CAP_SYS_ADMIN.
+func (f fakeSource) MayClaim(c Cred) bool { return c.UID == 0 || c.UID == 1000 }
+
 // cmsg builds one control message.
 func cmsg(level, typ int32, data []byte, claimed int) []byte {
 	b := make([]byte, CmsgSpace(len(data)))
@@ -265,7 +269,8 @@ func TestSendScm(t *testing.T) {
 		{"len under a header", cmsg(SOL_SOCKET, SCM_RIGHTS, fds(3), 8), errno.EINVAL, 0, Cred{}},
 		{"other level ignored", cmsg(6, 1, fds(3), -1), nil, 0, Cred{PID: 5}},
 		{"unknown type", cmsg(SOL_SOCKET, 99, nil, -1), errno.EINVAL, 0, Cred{}},
-		{"credentials", cmsg(SOL_SOCKET, SCM_CREDENTIALS, EncodeUcred(Cred{7, 1, 2}), -1), nil, 0, Cred{7, 1, 2}},
+		{"credentials", cmsg(SOL_SOCKET, SCM_CREDENTIALS, EncodeUcred(Cred{7, 1000, 2}), -1), nil, 0, Cred{7, 1000, 2}},
+		{"not ours to claim", cmsg(SOL_SOCKET, SCM_CREDENTIALS, EncodeUcred(Cred{7, 1, 2}), -1), errno.EPERM, 0, Cred{}},
 		{"own pid", cmsg(SOL_SOCKET, SCM_CREDENTIALS, EncodeUcred(Cred{5, 0, 0}), -1), nil, 0, Cred{PID: 5}},
 		{"no such pid", cmsg(SOL_SOCKET, SCM_CREDENTIALS, EncodeUcred(Cred{8, 0, 0}), -1), errno.ESRCH, 0, Cred{}},
 		{"uid -1", cmsg(SOL_SOCKET, SCM_CREDENTIALS, EncodeUcred(Cred{7, ^uint32(0), 0}), -1), errno.EINVAL, 0, Cred{}},
@@ -413,7 +418,7 @@ func FuzzParseAddr(f *testing.F) {
 }
 
 func TestSockopt(t *testing.T) {
-	s := NewNet().New(SOCK_SEQPACKET, Cred{})
+	s := NewNet().New(SOCK_SEQPACKET)
 	i32 := func(v int32) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(v)) }
 	for _, tc := range []struct {
 		name   string
@@ -457,26 +462,26 @@ func TestSockopt(t *testing.T) {
 
 func TestBindConnectAccept(t *testing.T) {
 	n := NewNet()
-	l := n.New(SOCK_STREAM, Cred{})
+	l := n.New(SOCK_STREAM)
 	a, err := ParseAddr([]byte("\x01\x00\x00srv"))
 	require.NoError(t, err)
 	assert.Equal(t, errno.EINVAL, l.Listen(5, Cred{}), "unbound")
 	require.NoError(t, n.BindAbstract(l, a))
 	assert.Equal(t, errno.EINVAL, n.BindAbstract(l, a), "bound already")
-	assert.Equal(t, errno.EADDRINUSE, n.BindAbstract(n.New(SOCK_STREAM, Cred{}), a))
-	require.NoError(t, n.BindAbstract(n.New(SOCK_DGRAM, Cred{}), a), "another type has its own names")
+	assert.Equal(t, errno.EADDRINUSE, n.BindAbstract(n.New(SOCK_STREAM), a))
+	require.NoError(t, n.BindAbstract(n.New(SOCK_DGRAM), a), "another type has its own names")
 	found, err := n.FindAbstract(a, SOCK_STREAM)
 	require.NoError(t, err)
-	c := n.New(SOCK_STREAM, Cred{PID: 9})
+	c := n.New(SOCK_STREAM)
 	assert.Equal(t, errno.ECONNREFUSED, c.Connect(found, Cred{PID: 9}), "not listening")
 	require.NoError(t, l.Listen(1, Cred{PID: 3}))
 	_, err = l.Accept()
 	assert.Equal(t, errno.EAGAIN, err)
 	require.NoError(t, c.Connect(l, Cred{PID: 9}))
 	assert.Equal(t, errno.EISCONN, c.Connect(l, Cred{PID: 9}))
-	c2 := n.New(SOCK_STREAM, Cred{})
+	c2 := n.New(SOCK_STREAM)
 	require.NoError(t, c2.Connect(l, Cred{}), "backlog 1: the queue holds two (> test)")
-	assert.Equal(t, errno.EAGAIN, n.New(SOCK_STREAM, Cred{}).Connect(l, Cred{}), "backlog full")
+	assert.Equal(t, errno.EAGAIN, n.New(SOCK_STREAM).Connect(l, Cred{}), "backlog full")
 	s, err := l.Accept()
 	require.NoError(t, err)
 	assert.Equal(t, a.Raw, s.Name(), "the accepted socket has the listener's name")
@@ -496,7 +501,7 @@ func TestBindConnectAccept(t *testing.T) {
 	assert.Equal(t, errno.ECONNRESET, err)
 	_, err = n.FindAbstract(a, SOCK_STREAM)
 	assert.Equal(t, errno.ECONNREFUSED, err, "the name went with the listener")
-	d := n.New(SOCK_DGRAM, Cred{})
+	d := n.New(SOCK_DGRAM)
 	require.NoError(t, n.Autobind(d))
 	assert.Len(t, d.Name(), 8)
 	assert.Equal(t, []byte{1, 0, 0, '0', '0', '0', '0', '1'}, d.Name())
