@@ -336,8 +336,8 @@ func (k *Kernel) sysBind(t *Task, fd int, uaddr uint64, n int) (uint64, error) {
 }
 
 // findOther is unix_find_other: the socket an address names. A path
-// must lead to a socket inode someone is bound to (ENOENT, ECONNREFUSED),
-// of the caller's type (EPROTOTYPE).
+// must lead to a socket inode the caller may write (ENOENT, EACCES) that
+// someone is bound to (ECONNREFUSED), of the caller's type (EPROTOTYPE).
 func (k *Kernel) findOther(t *Task, a unix.Addr, typ int) (*unix.Sock, error) {
 	if a.Abstract() {
 		return k.unixNet.FindAbstract(a, typ)
@@ -352,6 +352,10 @@ func (k *Kernel) findOther(t *Task, a unix.Addr, typ int) (*unix.Sock, error) {
 	}
 	ino, err := v.As(t).Lookup(base, a.Path)
 	if err != nil {
+		return nil, err
+	}
+	// unix_find_bsd: the caller needs write permission on the inode.
+	if err := v.As(t).Permission(ino, vfs.MAY_WRITE); err != nil {
 		return nil, err
 	}
 	if v.Stat(ino).Mode&vfs.S_IFMT != vfs.S_IFSOCK {

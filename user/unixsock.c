@@ -601,6 +601,17 @@ static void test_bind(void)
 	CHECK_ERR(bind(c, (struct sockaddr *)&sa, sizeof sa), EADDRINUSE, "bind: the path exists");
 	CHECK_ERR(connect(c, (struct sockaddr *)&sa, sizeof sa), ECONNREFUSED, "connect: not listening");
 	CHECK_EQ(listen(l, 5), 0, "listen");
+	chmod(PATH, 0755);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int ok = setuid(65534) == 0;
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		ok = ok && connect(s, (struct sockaddr *)&sa, sizeof sa) == -1 && errno == EACCES;
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "connect: EACCES without write permission on the socket inode");
 	len = sizeof got;
 	CHECK(getsockname(l, (struct sockaddr *)&got, &len) == 0 && len == offsetof(struct sockaddr_un, sun_path) + sizeof PATH &&
 	      strcmp(got.sun_path, PATH) == 0, "getsockname: the path with its NUL");
@@ -664,12 +675,11 @@ static void test_bind(void)
 	CHECK_EQ(recv(s1, buf, sizeof buf, 0), 1, "one read");
 	CHECK_EQ(revents(d, POLLOUT), POLLOUT, "makes room");
 	CHECK_EQ(send(d, "q", 1, 0), 1, "and a send fills it again");
-	pid_t pid = fork();
+	pid = fork();
 	if (pid == 0)
 		_exit(send(d, "w", 1, 0) == 1 ? 0 : 1);
 	usleep(20000);
 	CHECK_EQ(recv(s1, buf, sizeof buf, 0), 1, "a read from the full queue");
-	int status;
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "wakes a sender blocked on it");
 	while (recv(s1, buf, sizeof buf, MSG_DONTWAIT) > 0)
