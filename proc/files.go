@@ -5,6 +5,7 @@ import (
 
 	"tamix/errno"
 	"tamix/fs"
+	"tamix/net/unix"
 	"tamix/vfs"
 )
 
@@ -18,9 +19,12 @@ type OpenFile struct {
 	// paths, decided once here rather than by a type test per call.
 	record fs.RecordFile
 	reg    *vfs.RegFile
-	mu     sync.Mutex
-	Flags  int // O_ACCMODE, O_NONBLOCK, O_APPEND
-	refs   int
+	// sock is File when it is a socket: read and write are sendmsg and
+	// recvmsg (sock_read_iter, sock_write_iter).
+	sock  *unix.Sock
+	mu    sync.Mutex
+	Flags int // O_ACCMODE, O_NONBLOCK, O_APPEND
+	refs  int
 	// epitems are the epoll registrations of this open file (f_ep), under
 	// mu; they go when the last reference does (eventpoll_release).
 	epitems []*epitem
@@ -35,6 +39,7 @@ func NewOpenFile(f fs.File, flags int) *OpenFile {
 	of := &OpenFile{File: f, Flags: flags, refs: 1}
 	of.record, _ = f.(fs.RecordFile)
 	of.reg, _ = f.(*vfs.RegFile)
+	of.sock, _ = f.(*unix.Sock)
 	return of
 }
 

@@ -8,6 +8,7 @@ import (
 	"tamix/fs"
 	"tamix/ipc/sysv"
 	"tamix/mm"
+	"tamix/net/unix"
 	"tamix/sched"
 	"tamix/vfs"
 )
@@ -59,6 +60,8 @@ type Kernel struct {
 	ChildReaper *Task
 
 	timers timerQueue
+	// unixNet is the name space of bound AF_UNIX sockets.
+	unixNet *unix.Net
 	// vdsoPages is the vvar page followed by the vDSO, mapped by exec.
 	vdsoPages []byte
 
@@ -116,6 +119,7 @@ func NewKernel(c Config) *Kernel {
 	}
 	k.pids.init()
 	k.IPC = sysv.NewNamespace(c.Frames, func() int64 { return k.Wall() / 1e9 })
+	k.unixNet = unix.NewNet()
 	k.CPUStat = make([]CPUTimes, c.NCPU)
 	k.Sched = sched.New(c.NCPU, c.Clock)
 	// Wake-up preemption of a task on another CPU needs an IPI there.

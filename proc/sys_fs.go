@@ -8,6 +8,7 @@ import (
 	"tamix/fs"
 	"tamix/ipc"
 	"tamix/mm"
+	"tamix/net/unix"
 	"tamix/vfs"
 )
 
@@ -283,6 +284,10 @@ func (k *Kernel) doUnlinkat(t *Task, dfd int, pathVA uint64, flags int) (uint64,
 // not know (the console when there is no namespace) stats as the console
 // device, the only such file.
 func (k *Kernel) statOpenFile(f fs.File) vfs.Stat {
+	if s, ok := f.(*unix.Sock); ok {
+		// A sockfs inode: S_IFSOCK, rwx for all (sock_alloc).
+		return vfs.Stat{Dev: vfs.Mkdev(0, 8), Ino: s.Ino, Nlink: 1, Mode: vfs.S_IFSOCK | 0o777, Blksize: 4096}
+	}
 	if s, ok := k.VFS.StatFile(f); ok {
 		return s
 	}

@@ -48,6 +48,9 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	if of.record != nil {
 		return k.recordRW(t, of, of.record, write, iov)
 	}
+	if of.sock != nil {
+		return k.sockRW(t, of, write, iov)
+	}
 	var total uint64
 	for _, v := range iov {
 		total += v.len
@@ -354,6 +357,7 @@ const (
 	TIOCGWINSZ = 0x5413
 	TIOCSWINSZ = 0x5414
 	FIONREAD   = 0x541b
+	TIOCOUTQ   = 0x5411 // SIOCOUTQ on a socket
 )
 
 // ioctlArg says how many bytes an ioctl argument has and which way it goes.
@@ -367,7 +371,7 @@ func ioctlArg(req uint32) (size int, in, out bool) {
 		return 8, false, true
 	case TIOCSWINSZ:
 		return 8, true, false
-	case TIOCGPGRP, FIONREAD:
+	case TIOCGPGRP, FIONREAD, TIOCOUTQ:
 		return 4, false, true
 	case TIOCSPGRP:
 		return 4, true, false

@@ -417,6 +417,9 @@ func (f *FS) describe(file fs.File) string {
 	if p, ok := file.(*ipc.File); ok {
 		return "pipe:[" + strconv.FormatUint(p.Pipe().Ino, 10) + "]"
 	}
+	if s, ok := file.(interface{ SockName() string }); ok {
+		return s.SockName() // socket:[ino]
+	}
 	if a, ok := file.(interface{ AnonName() string }); ok {
 		return "anon_inode:" + a.AnonName() // eventpoll, eventfd
 	}
