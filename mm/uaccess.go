@@ -3,6 +3,8 @@ package mm
 import (
 	"bytes"
 	"errors"
+	"sync/atomic"
+	"unsafe"
 
 	"tamix/errno"
 )
@@ -148,4 +150,36 @@ func (mm *MM) FutexPhys(va uint64) (pa uint64, shared bool, err error) {
 		return 0, false, errno.EFAULT
 	}
 	return frame + va&(PageSize-1), true, nil
+}
+
+// CmpxchgUser32 atomically replaces the aligned 32-bit user word at va
+// with new if it holds old, and returns what it held
+// (futex_atomic_cmpxchg_inatomic): the word may be changing under user
+// threads on other CPUs, so a read-then-write would not do. The page is
+// made writable (COW broken) as a user write would; EFAULT if it cannot
+// be, EINVAL for a misaligned address.
+func (mm *MM) CmpxchgUser32(va uint64, old, new uint32) (uint32, error) {
+	if va%4 != 0 {
+		return 0, errno.EINVAL
+	}
+	if !userRange(va, 4) {
+		return 0, errno.EFAULT
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	page := pageDown(va)
+	pa, ok := mm.userFrame(page, true)
+	if !ok {
+		return 0, errno.EFAULT
+	}
+	word := (*uint32)(unsafe.Pointer(&mm.mem.Page(pa)[va-page]))
+	for {
+		cur := atomic.LoadUint32(word)
+		if cur != old {
+			return cur, nil
+		}
+		if atomic.CompareAndSwapUint32(word, old, new) {
+			return old, nil
+		}
+	}
 }

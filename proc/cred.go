@@ -23,6 +23,7 @@ const (
 	CAP_LINUX_IMMUTABLE    = 9
 	CAP_IPC_LOCK           = 14
 	CAP_IPC_OWNER          = 15
+	CAP_SYS_PTRACE         = 19
 	CAP_SYS_CHROOT         = 18
 	CAP_SYS_ADMIN          = 21
 	CAP_SYS_NICE           = 23

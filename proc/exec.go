@@ -92,6 +92,7 @@ func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*ex
 
 // commitExec installs img in t: the point of no return (begin_new_exec).
 func (k *Kernel) commitExec(t *Task, img *execImage) {
+	k.exitRobustList(t) // exec_mm_release: the old program's robust locks
 	old := t.MM
 	t.MM, t.ActiveMM = img.mm, img.mm
 	if old != nil {

@@ -43,8 +43,10 @@ func (k *Kernel) DoExit(t *Task, code int) {
 	k.Log("%s[%d]: exit status %#x, utime %d us, stime %d us, minflt %d, majflt %d",
 		t.Comm(), t.PID, code, t.Utime/1000, t.Stime/1000, t.MinFlt, t.MajFlt)
 
-	// CLONE_CHILD_CLEARTID: zero the TID word and wake a futex waiter
-	// (pthread_join) — mm_release.
+	// mm_release: the robust locks still held are released, then
+	// CLONE_CHILD_CLEARTID zeroes the TID word and wakes a futex waiter
+	// (pthread_join).
+	k.exitRobustList(t)
 	if t.ClearChildTID != 0 && t.MM != nil && t.MM.Users() > 1 {
 		_ = putUint32(t.MM, t.ClearChildTID, 0)
 		k.futexWake(t.MM, t.ClearChildTID, 1)

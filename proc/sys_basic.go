@@ -16,12 +16,6 @@ func init() {
 	syscallTable[SYS_getrandom] = sysGetrandom
 	syscallTable[SYS_exit] = sysExit
 	syscallTable[SYS_exit_group] = sysExitGroup
-	syscallTable[SYS_set_robust_list] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		if a[1] != 24 { // sizeof(struct robust_list_head)
-			return 0, errno.EINVAL
-		}
-		return 0, nil // robust futexes are not tracked: nothing to clean up at exit
-	}
 	syscallTable[SYS_rseq] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return 0, errno.ENOSYS }
 }
 

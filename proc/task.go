@@ -135,6 +135,9 @@ type Task struct {
 	// cred is the task's credentials (real_cred == cred: tamix has no
 	// overriding subjective credentials); nil means init_cred (cred.go).
 	cred atomic.Pointer[Cred]
+	// robustList is the robust futex list head (set_robust_list), walked
+	// when the thread exits or execs (robust.go).
+	robustList uint64
 	// personality is the execution domain and its flags (personality(2)),
 	// inherited by fork; always PER_LINUX plus whatever flags were set.
 	personality uint32

@@ -106,6 +106,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"clone3", []string{"clone3"}},
 		{"schedattr", []string{"schedattr"}},
 		{"unixsock", []string{"unixsock"}},
+		{"futexshared", []string{"futexshared"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
