@@ -148,9 +148,8 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 		c.Files = parent.Files.dup()
 	}
 
-	// copy_fs: the working directory (shared with CLONE_FS in Linux; tamix
-	// copies it either way).
-	k.InheritFS(parent, c)
+	// copy_fs: the working directory and umask, shared with CLONE_FS.
+	copyFS(parent, c, f)
 
 	// copy_sighand / copy_signal
 	if f&CLONE_SIGHAND != 0 {

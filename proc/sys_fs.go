@@ -22,10 +22,6 @@ const (
 	AT_EMPTY_PATH       = 0x1000
 )
 
-// defaultUmask is the file mode creation mask a process starts with
-// (init_fs.umask).
-const defaultUmask = 0o022
-
 func init() {
 	syscallTable[SYS_open] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return k.doSysOpen(t, AT_FDCWD, a[0], int(int32(a[1])), uint32(a[2]))
@@ -77,7 +73,7 @@ func init() {
 
 // Per-task state of the calls in this file and sys_poll.go, kept beside the
 // task (task.go belongs to others): an open that sleeps for a FIFO partner,
-// a poll's wait-queue entries, and the working directory.
+// a poll's wait-queue entries.
 type fsTaskState struct {
 	fifo    ipc.FifoOpen
 	fifoIno *vfs.Inode
@@ -85,11 +81,7 @@ type fsTaskState struct {
 	poll    []pollEntry
 }
 
-var (
-	fsStates sync.Map // *Task → *fsTaskState, while a call sleeps
-	cwds     sync.Map // thread-group leader *Task → *vfs.Inode (fs_struct.pwd)
-	umasks   sync.Map // thread-group leader *Task → uint32 (fs_struct.umask), when not 022
-)
+var fsStates sync.Map // *Task → *fsTaskState, while a call sleeps
 
 func fsState(t *Task) *fsTaskState {
 	if s, ok := fsStates.Load(t); ok {
@@ -107,49 +99,18 @@ func peekFsState(t *Task) *fsTaskState {
 	return nil
 }
 
-// cwd returns t's working directory (nil: the root).
-func (k *Kernel) cwd(t *Task) *vfs.Inode {
-	if d, ok := cwds.Load(t.GroupLeader); ok {
-		return d.(*vfs.Inode)
-	}
-	return nil
-}
 
-// InheritFS gives a new process its parent's working directory and umask,
-// as copy_fs does; kernel_clone should call it for a child that is not a
-// CLONE_FS thread. Until it does, children start in "/".
-func (k *Kernel) InheritFS(parent, child *Task) {
-	if d := k.cwd(parent); d != nil {
-		cwds.Store(child, d)
-	}
-	if m, ok := umasks.Load(parent.GroupLeader); ok {
-		umasks.Store(child, m)
-	}
-}
 
-// ExitFS forgets a process's working directory and umask (exit_fs).
-func (k *Kernel) ExitFS(t *Task) {
-	cwds.Delete(t)
-	umasks.Delete(t)
-}
 
-// umask is t's file mode creation mask (current_umask).
-func (k *Kernel) umask(t *Task) uint32 {
-	if m, ok := umasks.Load(t.GroupLeader); ok {
-		return m.(uint32)
-	}
-	return defaultUmask
-}
 
 // sysUmask sets the file mode creation mask to mask&0777 and returns the
 // old one; children inherit it, execve keeps it.
 func sysUmask(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-	old := k.umask(t)
-	if m := uint32(a[0]) & 0o777; m == defaultUmask {
-		umasks.Delete(t.GroupLeader)
-	} else {
-		umasks.Store(t.GroupLeader, m)
-	}
+	fs := t.fsOf()
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	old := fs.umask
+	fs.umask = uint32(a[0]) & 0o777
 	return uint64(old), nil
 }
 
@@ -414,13 +375,6 @@ func sysGetcwd(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	return uint64(len(b)), nil
 }
 
-func (k *Kernel) setCwd(t *Task, d *vfs.Inode) {
-	if d == k.VFS.Root() {
-		cwds.Delete(t.GroupLeader)
-		return
-	}
-	cwds.Store(t.GroupLeader, d)
-}
 
 func sysChdir(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	v, err := k.namespace()

@@ -107,6 +107,7 @@ type Task struct {
 	SetChildTID, ClearChildTID uint64
 
 	Files *FilesStruct
+	fs    *FSStruct // working directory and umask (fs_struct)
 
 	// piLock orders sleeping against waking (Linux's p->pi_lock).
 	piLock sync.Mutex

@@ -2,6 +2,7 @@ package sysv
 
 import (
 	"errors"
+	"unsafe"
 
 	"tamix/errno"
 )
@@ -909,4 +910,12 @@ func (ns *Namespace) SemSets() []SemEntry {
 		out = append(out, SemEntry{a.ID, a.stat()})
 	}
 	return out
+}
+
+// UndoListAddr identifies ss's undo list for kcmp(KCMP_SYSVSEM): tasks
+// sharing one (CLONE_SYSVSEM) give the same value; 0 means none yet.
+func (ns *Namespace) UndoListAddr(ss *SysvSem) uintptr {
+	ns.sem.mu.Lock()
+	defer ns.sem.mu.Unlock()
+	return uintptr(unsafe.Pointer(ss.undoList))
 }

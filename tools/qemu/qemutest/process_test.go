@@ -107,6 +107,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"schedattr", []string{"schedattr"}},
 		{"unixsock", []string{"unixsock"}},
 		{"futexshared", []string{"futexshared"}},
+		{"procshare", []string{"procshare"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
