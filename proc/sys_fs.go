@@ -99,10 +99,6 @@ func peekFsState(t *Task) *fsTaskState {
 	return nil
 }
 
-
-
-
-
 // sysUmask sets the file mode creation mask to mask&0777 and returns the
 // old one; children inherit it, execve keeps it.
 func sysUmask(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -374,7 +370,6 @@ func sysGetcwd(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	return uint64(len(b)), nil
 }
-
 
 func sysChdir(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	v, err := k.namespace()
