@@ -38,7 +38,7 @@ func (k *Kernel) lookupImage(p string) ([]byte, string, error) {
 // the image mapped lazily, the initial stack, caught signals reset to
 // SIG_DFL, close-on-exec descriptors closed. On error t is left untouched.
 func (k *Kernel) Execve(t *Task, filename string, argv, envp []string) error {
-	img, err := k.prepareExec(t, filename, argv, envp)
+	img, err := k.prepareExec(t, filename, execTarget{}, argv, envp)
 	if err != nil {
 		return err
 	}
@@ -57,10 +57,19 @@ type execImage struct {
 
 // prepareExec finds, checks and loads the program: every error of execve
 // comes from here, before the caller's process is touched.
-func (k *Kernel) prepareExec(t *Task, filename string, argv, envp []string) (*execImage, error) {
-	image, p, err := k.lookupImage(filename)
-	if err != nil {
-		return nil, err
+// filename is what the caller named (AT_EXECFN); target, when resolved
+// through the namespace (resolveExec), is the program itself.
+func (k *Kernel) prepareExec(t *Task, filename string, target execTarget, argv, envp []string) (*execImage, error) {
+	image, p := target.image, target.path
+	if image == nil {
+		var err error
+		name := filename
+		if p != "" {
+			name = p
+		}
+		if image, p, err = k.lookupImage(name); err != nil {
+			return nil, err
+		}
 	}
 	img, err := binfmt.Parse(image)
 	if err != nil {

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	arch "tamix/arch/amd64"
 	"tamix/errno"
@@ -64,20 +65,34 @@ func (k *Kernel) vforkSleep(t *Task) error {
 }
 
 func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+	return k.doExecve(t, AT_FDCWD, a[0], a[1], a[2], 0)
+}
+
+// doExecve is do_execveat_common: the program is resolved in the
+// namespace from dfd, loaded, and installed once the other threads are
+// gone (de_thread).
+func (k *Kernel) doExecve(t *Task, dfd int, pathVA, argvVA, envpVA uint64, flags int) (uint64, error) {
 	if t.execImg == nil {
-		filename, err := t.copyInString(a[0], 4096)
+		filename, err := t.getname(pathVA, flags&AT_EMPTY_PATH != 0)
 		if err != nil {
 			return 0, err
 		}
-		argv, err := t.copyInStrings(a[1])
+		argv, err := t.copyInStrings(argvVA)
 		if err != nil {
 			return 0, err
 		}
-		envp, err := t.copyInStrings(a[2])
+		envp, err := t.copyInStrings(envpVA)
 		if err != nil {
 			return 0, err
 		}
-		img, err := k.prepareExec(t, filename, argv, envp)
+		target, err := k.resolveExec(t, dfd, filename, flags)
+		if err != nil {
+			return 0, err
+		}
+		if filename == "" {
+			filename = "/dev/fd/" + strconv.Itoa(dfd) // bprm->filename for fexecve
+		}
+		img, err := k.prepareExec(t, filename, target, argv, envp)
 		if err != nil {
 			return 0, err // the other threads live on
 		}

@@ -108,6 +108,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"unixsock", []string{"unixsock"}},
 		{"futexshared", []string{"futexshared"}},
 		{"procshare", []string{"procshare"}},
+		{"execat", []string{"execat", bin}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
