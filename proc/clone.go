@@ -110,6 +110,9 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 	if err := checkCloneFlags(f); err != nil {
 		return nil, err
 	}
+	if k.nprocOverLimit(parent) {
+		return nil, errno.EAGAIN // RLIMIT_NPROC
+	}
 
 	k.tasklistLock.Lock()
 	if k.nrThreads >= k.MaxThreads {

@@ -29,22 +29,22 @@ func init() {
 	syscallTable[SYS_getgid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return uint64(t.Cred().GID), nil }
 	syscallTable[SYS_getegid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) { return uint64(t.Cred().EGID), nil }
 	syscallTable[SYS_setuid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		return t.changeCred(t.Cred().setuid(uint32(a[0])))
+		return k.changeCred(t)(t.Cred().setuid(uint32(a[0])))
 	}
 	syscallTable[SYS_setgid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		return t.changeCred(t.Cred().setgid(uint32(a[0])))
+		return k.changeCred(t)(t.Cred().setgid(uint32(a[0])))
 	}
 	syscallTable[SYS_setreuid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		return t.changeCred(t.Cred().setreuid(uint32(a[0]), uint32(a[1])))
+		return k.changeCred(t)(t.Cred().setreuid(uint32(a[0]), uint32(a[1])))
 	}
 	syscallTable[SYS_setregid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		return t.changeCred(t.Cred().setregid(uint32(a[0]), uint32(a[1])))
+		return k.changeCred(t)(t.Cred().setregid(uint32(a[0]), uint32(a[1])))
 	}
 	syscallTable[SYS_setresuid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		return t.changeCred(t.Cred().setresuid(uint32(a[0]), uint32(a[1]), uint32(a[2])))
+		return k.changeCred(t)(t.Cred().setresuid(uint32(a[0]), uint32(a[1]), uint32(a[2])))
 	}
 	syscallTable[SYS_setresgid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		return t.changeCred(t.Cred().setresgid(uint32(a[0]), uint32(a[1]), uint32(a[2])))
+		return k.changeCred(t)(t.Cred().setresgid(uint32(a[0]), uint32(a[1]), uint32(a[2])))
 	}
 	syscallTable[SYS_getresuid] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		c := t.Cred()
@@ -74,14 +74,21 @@ func init() {
 	syscallTable[SYS_capset] = sysCapset
 }
 
-// changeCred commits the credentials a set*id computed, or returns its
-// error.
-func (t *Task) changeCred(c *Cred, err error) (uint64, error) {
-	if err != nil {
-		return 0, err
+// changeCred returns what commits the credentials a set*id computed, or
+// returns its error: k.changeCred(t)(old.setuid(uid)). A new real user ID
+// is checked against RLIMIT_NPROC (set_user).
+func (k *Kernel) changeCred(t *Task) func(*Cred, error) (uint64, error) {
+	return func(c *Cred, err error) (uint64, error) {
+		if err != nil {
+			return 0, err
+		}
+		old := t.Cred()
+		t.commitCreds(c)
+		if c.UID != old.UID {
+			k.flagNprocExceeded(t)
+		}
+		return 0, nil
 	}
-	t.commitCreds(c)
-	return 0, nil
 }
 
 // putIDs stores three IDs at the pointers a[0..2] (getresuid): each one in
@@ -134,7 +141,7 @@ func sysSetgroups(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	for i := range groups {
 		groups[i] = binary.LittleEndian.Uint32(b[4*i:])
 	}
-	return t.changeCred(old.setgroups(groups))
+	return k.changeCred(t)(old.setgroups(groups))
 }
 
 // Capability ABI versions (struct __user_cap_header_struct.version).
@@ -233,5 +240,5 @@ func sysCapset(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	// Bits past CAP_LAST_CAP are dropped (cap_capset masks with CAP_VALID_MASK via
 	// the bounding set and the permitted set, which never hold them).
-	return t.changeCred(t.Cred().capset(eff&CAP_FULL_SET, inh&CAP_FULL_SET, perm&CAP_FULL_SET))
+	return k.changeCred(t)(t.Cred().capset(eff&CAP_FULL_SET, inh&CAP_FULL_SET, perm&CAP_FULL_SET))
 }

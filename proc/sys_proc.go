@@ -73,6 +73,9 @@ func sysExecve(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 // gone (de_thread).
 func (k *Kernel) doExecve(t *Task, dfd int, pathVA, argvVA, envpVA uint64, flags int) (uint64, error) {
 	if t.execImg == nil {
+		if err := k.execNprocCheck(t); err != nil {
+			return 0, err
+		}
 		filename, err := t.getname(pathVA, flags&AT_EMPTY_PATH != 0)
 		if err != nil {
 			return 0, err

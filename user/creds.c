@@ -441,6 +441,56 @@ static void ipc_perms(void)
 	CHECK_EQ(shmctl(shmid, IPC_RMID, NULL), 0, "root removes it");
 }
 
+static void nproc_as_user(void)
+{
+	pid_t kids[3];
+	int n = 0;
+
+	setrlimit(RLIMIT_NPROC, &(struct rlimit){ 3, 3 });
+	CHECK_EQ(setuid(54321), 0, "setuid(54321) with RLIMIT_NPROC 3");
+	for (int i = 0; i < 3; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		if (p < 0) {
+			int e = errno;
+			CHECK_EQ(e, EAGAIN, "the fork past RLIMIT_NPROC is EAGAIN");
+			break;
+		}
+		kids[n++] = p;
+	}
+	CHECK_EQ(n, 2, "two children fit (the caller is the third task)");
+	for (int i = 0; i < n; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	pid_t p = fork();
+	if (p == 0)
+		_exit(0);
+	CHECK(p > 0, "reaped children no longer count: fork works again");
+	waitpid(p, NULL, 0);
+}
+
+static void nproc(void)
+{
+	int st = in_child(nproc_as_user);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "RLIMIT_NPROC for a user");
+	pid_t p = fork();
+	if (p == 0) {
+		setrlimit(RLIMIT_NPROC, &(struct rlimit){ 1, 1 });
+		pid_t q = fork();
+		if (q == 0)
+			_exit(0);
+		waitpid(q, NULL, 0);
+		_exit(q > 0 ? 0 : 1);
+	}
+	st = 0;
+	waitpid(p, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "root is exempt from RLIMIT_NPROC");
+}
+
 static void files(void)
 {
 	int st;
@@ -474,5 +524,6 @@ int main(void)
 	kills();
 	files();
 	ipc_perms();
+	nproc();
 	return t_done();
 }
