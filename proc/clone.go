@@ -139,6 +139,9 @@ func (k *Kernel) copyProcess(parent *Task, args CloneArgs) (*Task, error) {
 	c.StartTime = k.Clock()
 	c.exited = make(chan struct{})
 	c.Blocked = parent.Blocked
+	if f&(CLONE_VM|CLONE_VFORK) != CLONE_VM {
+		c.altStack = parent.altStack // a new thread starts without one (sas_ss_reset)
+	}
 
 	// sched_fork
 	k.Sched.SchedFork(&c.Task, &parent.Task)

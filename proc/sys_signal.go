@@ -33,19 +33,7 @@ func init() {
 		return 0, errBlock
 	}
 	syscallTable[SYS_rt_sigsuspend] = sysRtSigsuspend
-	syscallTable[SYS_sigaltstack] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
-		if a[1] != 0 { // report "no alternate stack": SS_DISABLE
-			var b [24]byte
-			binary.LittleEndian.PutUint32(b[8:], 2)
-			if err := t.copyOut(a[1], b[:]); err != nil {
-				return 0, err
-			}
-		}
-		if a[0] != 0 {
-			return 0, errno.ENOMEM // alternate signal stacks are not implemented
-		}
-		return 0, nil
-	}
+	syscallTable[SYS_sigaltstack] = sysSigaltstack
 }
 
 func sysRtSigaction(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
@@ -485,7 +473,10 @@ const (
 func (k *Kernel) setupRtFrame(t *Task, sig int, si *SigInfo, act *SigAction) error {
 	restartSyscall(t, act, true)
 	tf := &t.Regs
-	sp := tf.RSP - 128 // skip the red zone
+	sp, _, ok := t.altStack.sigframeStack(tf.RSP, act.Flags&SA_ONSTACK != 0, fpstateSize+frameSize+64+16)
+	if !ok {
+		return errno.EFAULT // the frame would overflow the alternate stack
+	}
 	fpAddr := (sp - fpstateSize) &^ 63
 	frame := ((fpAddr - frameSize) &^ 15) - 8 // as if just CALLed: rsp+8 is 16-aligned
 
@@ -500,7 +491,12 @@ func (k *Kernel) setupRtFrame(t *Task, sig int, si *SigInfo, act *SigAction) err
 	}
 	le.PutUint64(b[0:], act.Restorer)
 	le.PutUint64(b[ucFlagsOff:], UC_FP_XSTATE|UC_SIGCONTEXT_SS|UC_STRICT_RESTORE_SS)
-	le.PutUint32(b[ucStackOff+8:], 2) // ss_flags = SS_DISABLE
+	// save_altstack_ex: the stack and its state at the interrupted sp
+	// (sas_ss_flags, without SS_AUTODISARM, as Linux saves it).
+	copy(b[ucStackOff:], t.altStack.encode(t.altStack.ssFlags(tf.RSP)))
+	if t.altStack.flags&SS_AUTODISARM != 0 {
+		t.altStack = sigAltStack{} // sas_ss_reset: disarmed while the handler runs
+	}
 	mc := b[ucMcontextOff:]
 	for i, r := range sigcontextRegs(tf) {
 		le.PutUint64(mc[i*8:], r)
@@ -558,6 +554,10 @@ func sysRtSigreturn(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	tf.RIP = r(16)
 	tf.SetUserFlags(r(17))
 	t.Blocked = SigSet(le.Uint64(b[ucSigmaskOff:])) &^ unblockable
+	// restore_altstack: the settings saved in uc_stack come back (errors
+	// other than a fault are ignored, as Linux squashes them).
+	us := b[ucStackOff:]
+	_ = t.altStack.set(tf.RSP, le.Uint64(us[0:]), le.Uint32(us[8:]), le.Uint64(us[16:]))
 	if fpAddr := r(23); fpAddr != 0 {
 		fp, err := t.copyIn(fpAddr, fpstateSize)
 		if err != nil {

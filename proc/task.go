@@ -99,6 +99,8 @@ type Task struct {
 	// handler (saved_sigmask, TIF_RESTORE_SIGMASK).
 	savedSigmask   SigSet
 	restoreSigmask bool
+	// altStack is the alternate signal stack (sigaltstack.go).
+	altStack sigAltStack
 	Pending        SigPending // signals sent to this thread
 	// sigpending is TIF_SIGPENDING: something may be pending for this
 	// thread (see signalPending).

@@ -109,6 +109,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"futexshared", []string{"futexshared"}},
 		{"procshare", []string{"procshare"}},
 		{"execat", []string{"execat", bin}},
+		{"altstack", []string{"altstack"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
