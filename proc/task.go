@@ -101,7 +101,7 @@ type Task struct {
 	restoreSigmask bool
 	// altStack is the alternate signal stack (sigaltstack.go).
 	altStack sigAltStack
-	Pending        SigPending // signals sent to this thread
+	Pending  SigPending // signals sent to this thread
 	// sigpending is TIF_SIGPENDING: something may be pending for this
 	// thread (see signalPending).
 	sigpending atomic.Bool
