@@ -1,6 +1,10 @@
 package proc
 
-import "tamix/errno"
+import (
+	"sync/atomic"
+
+	"tamix/errno"
+)
 
 // What /proc shows of the kernel's tunables and of a task beyond its own
 // fields: the sysctl knobs /proc/sys/kernel writes (pid_max, threads-max)
@@ -111,5 +115,27 @@ func (t *Task) Wchan() string {
 	return "0"
 }
 
-// SysctlNrOpen is /proc/sys/fs/nr_open: the largest RLIMIT_NOFILE.
-const SysctlNrOpen = sysctlNrOpen
+// nrOpen is /proc/sys/fs/nr_open (sysctl_nr_open): the largest
+// RLIMIT_NOFILE and the most descriptors a table may hold.
+var nrOpen atomic.Int64
+
+func init() { nrOpen.Store(sysctlNrOpen) }
+
+// Bounds of nr_open: BITS_PER_LONG and sysctl_nr_open_max.
+const (
+	NrOpenMin = 64
+	NrOpenMax = 2147483584
+)
+
+// NrOpen is fs/nr_open.
+func NrOpen() int { return int(nrOpen.Load()) }
+
+// SetNrOpen writes fs/nr_open (proc_dointvec_minmax): EINVAL outside its
+// bounds. Limits already above it stay, as in Linux.
+func SetNrOpen(n int) error {
+	if n < NrOpenMin || n > NrOpenMax {
+		return errno.EINVAL
+	}
+	nrOpen.Store(int64(n))
+	return nil
+}

@@ -152,6 +152,12 @@ func TestSysctl(t *testing.T) {
 	// Read-only files refuse writers, root included.
 	assert.Equal(t, errno.EACCES, e.write(p, "/proc/sys/kernel/ostype", "x"))
 
+	// nr_open bounds RLIMIT_NOFILE.
+	assert.Equal(t, errno.EINVAL, e.write(p, "/proc/sys/fs/nr_open", "63"))
+	require.NoError(t, e.write(p, "/proc/sys/fs/nr_open", "4096"))
+	assert.Equal(t, 4096, proc.NrOpen())
+	require.NoError(t, proc.SetNrOpen(1<<20))
+
 	require.NoError(t, e.write(p, "/proc/sys/fs/pipe-max-size", "5000"))
 	assert.Equal(t, 8192, ipc.PipeMaxSize())
 	require.NoError(t, ipc.SetPipeMaxSize(1<<20))

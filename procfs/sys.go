@@ -35,7 +35,8 @@ func (e *sysctlEntry) mode() uint32 {
 const sysIno = globalInoBase + 0x200
 
 var sysctls = []sysctlEntry{
-	{"fs/nr_open", func(f *FS) string { return strconv.Itoa(proc.SysctlNrOpen) }, nil},
+	{"fs/nr_open", func(f *FS) string { return strconv.Itoa(proc.NrOpen()) },
+		func(f *FS, p []byte) error { return dointvec(p, proc.SetNrOpen) }},
 	{"fs/pipe-max-size", func(f *FS) string { return strconv.Itoa(ipc.PipeMaxSize()) }, writePipeMaxSize},
 	{"kernel/domainname", func(f *FS) string { _, _, _, _, _, d := proc.UTS(); return cString(d) },
 		func(f *FS, p []byte) error { proc.SetDomainname(dostring(p)); return nil }},
