@@ -8,10 +8,14 @@
 //	/proc/self, /proc/thread-self     symbolic links to the caller's directories
 //	/proc/PID/                        one per thread group (any TID is found too)
 //	    stat status statm sched comm cmdline environ maps   files
-//	    cwd exe                                            links
+//	    limits schedstat wchan
+//	    cwd root exe                                       links
 //	    fd/N                                               links to the open files
-//	    task/TID/                                          the same per thread
+//	    fdinfo/N                                           their position and flags
+//	    task/TID/                                          the same per thread,
+//	                                                       with children
 //	/proc/meminfo cpuinfo uptime loadavg stat version
+//	/proc/sys/kernel, /proc/sys/fs                     sysctl files (sys.go)
 //
 // It plugs into the namespace through vfs.Synthetic (vfs.FS.Mount), so the
 // path walk, stat, getdents64 and the descriptor table treat it like any
