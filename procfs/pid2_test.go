@@ -162,3 +162,43 @@ func TestSysctl(t *testing.T) {
 	assert.Equal(t, 8192, ipc.PipeMaxSize())
 	require.NoError(t, ipc.SetPipeMaxSize(1<<20))
 }
+
+func TestDointvec(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		err  error
+	}{
+		{"42", 42, nil}, {" 42\n", 42, nil}, {"-7", -7, nil}, {"+5", 0, errno.EINVAL},
+		{"", 0, errno.EINVAL}, {"4x", 0, errno.EINVAL}, {"1 2", 0, errno.EINVAL}, {"99999999999", 0, errno.EINVAL},
+	} {
+		got := 0
+		err := dointvec([]byte(tc.in), func(n int) error { got = n; return nil })
+		assert.Equal(t, tc.err, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
+	assert.Equal(t, "box", dostring([]byte("box\nx")))
+	assert.Equal(t, "a", dostring([]byte("a\x00b")))
+}
+
+// FuzzSysctlWrite: whatever a writer sends, the sysctl files answer with
+// a value or EINVAL, and pid_max stays within Linux's bounds.
+func FuzzSysctlWrite(f *testing.F) {
+	for _, s := range []string{"400", "300", "-1", " 4194304\n", "\x00", "9999999999999999999999"} {
+		f.Add(s)
+	}
+	e := newEnv(f)
+	p, err := e.k.NewTestProcess(nil, []string{"fz"}, nil)
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, s string) {
+		err := e.write(p, "/proc/sys/kernel/pid_max", s)
+		if err != nil {
+			assert.Equal(t, errno.EINVAL, err)
+		}
+		n := e.k.PIDMaxValue()
+		assert.True(t, n >= proc.PIDMaxMin && n <= proc.PIDMaxLimit)
+		_ = e.write(p, "/proc/sys/fs/pipe-max-size", s)
+		assert.Positive(t, ipc.PipeMaxSize())
+	})
+	require.NoError(f, ipc.SetPipeMaxSize(1<<20))
+}

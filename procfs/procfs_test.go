@@ -29,7 +29,7 @@ type env struct {
 
 const frames = 2048
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{now: 5_250_000_000}
 	const base = 1 << 20

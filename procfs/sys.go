@@ -72,6 +72,9 @@ func dostring(p []byte) string {
 // an optional sign) and hands it to set, which checks the bounds.
 func dointvec(p []byte, set func(int) error) error {
 	s := strings.TrimSpace(string(bytes.TrimRight(p, "\x00")))
+	if strings.HasPrefix(s, "+") { // proc_get_long takes a minus only
+		return errno.EINVAL
+	}
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
 		return errno.EINVAL
