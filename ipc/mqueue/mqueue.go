@@ -589,6 +589,36 @@ func (f *File) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Seek is default_llseek on a file of FILENT_SIZE bytes: SEEK_SET,
+// SEEK_CUR and SEEK_END move the position (EINVAL below 0), SEEK_DATA and
+// SEEK_HOLE see one block of data (ENXIO at or past the end).
+func (f *File) Seek(off int64, whence int) (int64, error) {
+	const size = FILENT_SIZE
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch whence {
+	case 0: // SEEK_SET
+	case 1: // SEEK_CUR
+		off += int64(f.pos)
+	case 2: // SEEK_END
+		off += size
+	case 3, 4: // SEEK_DATA, SEEK_HOLE
+		if off < 0 || off >= size {
+			return 0, errno.ENXIO
+		}
+		if whence == 4 {
+			off = size
+		}
+	default:
+		return 0, errno.EINVAL
+	}
+	if off < 0 {
+		return 0, errno.EINVAL
+	}
+	f.pos = int(min(off, 1<<30))
+	return off, nil
+}
+
 // Write: the queue file has no write operation.
 func (f *File) Write(p []byte) (int, error) { return 0, errno.EINVAL }
 

@@ -98,6 +98,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
 		{"iosys", []string{"iosys"}},
 		{"epolltest", []string{"epolltest"}},
+		{"mqueue", []string{"mqueue"}},
 		{"tmpfs", []string{"tmpfs"}},
 		{"sysvipc", []string{"sysvipc"}},
 		{"creds", []string{"creds"}},
