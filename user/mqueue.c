@@ -381,6 +381,22 @@ static void test_notify(void)
 	}
 	CHECK_ERR(mq_receive(q, buf, sizeof buf, NULL), EINTR, "a signal interrupts mq_receive: EINTR");
 	CHECK_EQ(wait_child(c), 0, "the child signalled");
+
+	/* With SA_RESTART the receive is restarted (ERESTARTSYS) and gets
+	 * the message sent after the signal. */
+	struct sigaction rs = {.sa_handler = on_usr2, .sa_flags = SA_RESTART};
+	sigaction(SIGUSR2, &rs, NULL);
+	c = fork();
+	if (c == 0) {
+		if (!wait_sleeping(getppid()) || kill(getppid(), SIGUSR2) != 0)
+			_exit(2);
+		usleep(20000);
+		if (!wait_sleeping(getppid()))
+			_exit(3);
+		_exit(mq_send(q, "R", 1, 0) == 0 ? 0 : 1);
+	}
+	CHECK(mq_receive(q, buf, sizeof buf, NULL) == 1 && buf[0] == 'R', "SA_RESTART restarts mq_receive");
+	CHECK_EQ(wait_child(c), 0, "the child signalled, then sent");
 	close(q);
 }
 
