@@ -149,6 +149,7 @@ func (fs *FilesStruct) Close(fd int) error {
 	of := fs.fds[fd].file
 	fs.fds[fd] = fdEntry{}
 	fs.mu.Unlock()
+	mqFlush(of, fs.owner)
 	of.put()
 	return nil
 }
@@ -172,6 +173,7 @@ func (fs *FilesStruct) Dup2(oldfd, newfd int, cloexec bool) error {
 	fs.fds[newfd] = fdEntry{of, cloexec}
 	fs.mu.Unlock()
 	if old != nil {
+		mqFlush(old, fs.owner)
 		old.put()
 	}
 	return nil
@@ -228,6 +230,7 @@ func (fs *FilesStruct) closeOnExec() {
 	}
 	fs.mu.Unlock()
 	for _, of := range closing {
+		mqFlush(of, fs.owner)
 		of.put()
 	}
 }
@@ -240,6 +243,7 @@ func (fs *FilesStruct) closeAll() {
 	fs.mu.Unlock()
 	for _, e := range fds {
 		if e.file != nil {
+			mqFlush(e.file, fs.owner)
 			e.file.put()
 		}
 	}

@@ -99,6 +99,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procfs2", []string{"procfs2"}},
 		{"iosys", []string{"iosys"}},
 		{"epolltest", []string{"epolltest"}},
+		{"mqueue", []string{"mqueue"}},
 		{"tmpfs", []string{"tmpfs"}},
 		{"sysvipc", []string{"sysvipc"}},
 		{"creds", []string{"creds"}},
