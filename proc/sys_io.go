@@ -122,6 +122,14 @@ func (k *Kernel) regularRW(t *Task, of *OpenFile, f *vfs.RegFile, write bool, io
 	}
 	var done uint64
 	var err error
+	if write {
+		if total, err = k.fsizeLimit(t, k.writePos(f, appending), total); err != nil {
+			if appending {
+				f.UnlockAppend()
+			}
+			return 0, err
+		}
+	}
 	for done < total {
 		var n uint64
 		n, err = k.doRW(t, of, write, skipIovec(iov, done), total-done, appending && done == 0)

@@ -112,6 +112,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procshare", []string{"procshare"}},
 		{"execat", []string{"execat", bin}},
 		{"altstack", []string{"altstack"}},
+		{"rlimits", []string{"rlimits"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
