@@ -1,0 +1,263 @@
+package mm
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"tamix/errno"
+)
+
+// fileWith returns a page cache of size bytes holding data at offset 0.
+func fileWith(t *testing.T, e *env, data []byte, size int64) *PageCache {
+	t.Helper()
+	c := NewPageCache(e.alloc, 0, nil)
+	if len(data) > 0 {
+		n, err := c.WriteAt(data, 0)
+		require.NoError(t, err)
+		require.Equal(t, len(data), n)
+	}
+	c.Truncate(size)
+	return c
+}
+
+func faultSignal(err error) int {
+	var fe *FaultError
+	if errors.As(err, &fe) {
+		return fe.Signal
+	}
+	return 0
+}
+
+// TestPageCacheSharedMappings: MAP_SHARED mappings in two address spaces
+// and the file's own reads and writes all see one set of frames.
+func TestPageCacheSharedMappings(t *testing.T) {
+	e := newEnv(t, 256)
+	c := fileWith(t, e, []byte("hello"), 2*PageSize)
+	a, b := e.newMM(t), e.newMM(t)
+	va, err := a.MmapFile(0, 2*PageSize, PROT_READ|PROT_WRITE, MAP_SHARED, c, 0, true, true)
+	require.NoError(t, err)
+	vb, err := b.MmapFile(0, 2*PageSize, PROT_READ, MAP_SHARED, c, 0, true, false)
+	require.NoError(t, err)
+
+	got := make([]byte, 5)
+	require.NoError(t, b.CopyIn(got, vb))
+	assert.Equal(t, "hello", string(got))
+
+	require.NoError(t, a.CopyOut(va+PageSize+7, []byte("world")))
+	require.NoError(t, b.CopyIn(got, vb+PageSize+7))
+	assert.Equal(t, "world", string(got), "the other process sees the write")
+	buf := make([]byte, 5)
+	assert.Equal(t, 5, c.ReadAt(buf, PageSize+7))
+	assert.Equal(t, "world", string(buf), "read() sees the write")
+
+	_, err = c.WriteAt([]byte("HELLO"), 0)
+	require.NoError(t, err)
+	require.NoError(t, a.CopyIn(got, va))
+	assert.Equal(t, "HELLO", string(got), "the mapping sees write()")
+	checkMM(t, a)
+	checkMM(t, b)
+
+	a.Release()
+	b.Release()
+	c.Put()
+	e.noLeaks(t)
+}
+
+// TestPageCachePrivateCOW: a private mapping reads the cache until its
+// first write, which copies the page (do_cow_fault / wp_page_copy).
+func TestPageCachePrivateCOW(t *testing.T) {
+	tests := []struct {
+		name      string
+		readFirst bool // a read fault maps the cache page before the write
+	}{
+		{"write fault on a missing page", false},
+		{"write after a read fault", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, 256)
+			c := fileWith(t, e, []byte("abcdef"), PageSize)
+			m := e.newMM(t)
+			va, err := m.MmapFile(0, PageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE, c, 0, true, false)
+			require.NoError(t, err)
+			got := make([]byte, 6)
+			if tc.readFirst {
+				require.NoError(t, m.CopyIn(got, va))
+				assert.Equal(t, "abcdef", string(got))
+				assert.Zero(t, pteOf(t, m, va)&PTEWrite, "the cache page is mapped read-only")
+				_, err := c.WriteAt([]byte("X"), 0)
+				require.NoError(t, err)
+				require.NoError(t, m.CopyIn(got[:1], va))
+				assert.Equal(t, "X", string(got[:1]), "not yet copied: the file's change shows")
+			}
+			require.NoError(t, m.CopyOut(va+1, []byte("Z")))
+			buf := make([]byte, 6)
+			c.ReadAt(buf, 0)
+			assert.Equal(t, byte('b'), buf[1], "the file is not written")
+			_, err = c.WriteAt([]byte("Q"), 2)
+			require.NoError(t, err)
+			require.NoError(t, m.CopyIn(got, va))
+			assert.Equal(t, byte('Z'), got[1])
+			assert.Equal(t, byte('c'), got[2], "the private copy no longer follows the file")
+			checkMM(t, m)
+			m.Release()
+			c.Put()
+			e.noLeaks(t)
+		})
+	}
+}
+
+// TestPageCacheEOF: the page holding the last byte maps (its tail reads
+// zero), the pages after it raise SIGBUS; truncation moves that line and
+// unmaps what is past it, in every address space.
+func TestPageCacheEOF(t *testing.T) {
+	e := newEnv(t, 256)
+	c := fileWith(t, e, []byte("0123456789"), 3*PageSize+10)
+	a, b := e.newMM(t), e.newMM(t)
+	va, err := a.MmapFile(0, 6*PageSize, PROT_READ|PROT_WRITE, MAP_SHARED, c, 0, true, true)
+	require.NoError(t, err)
+	vb, err := b.MmapFile(0, 4*PageSize, PROT_READ, MAP_PRIVATE, c, 0, true, false)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name   string
+		m      *MM
+		va     uint64
+		signal int
+	}{
+		{"first page", a, va, 0},
+		{"page holding EOF", a, va + 3*PageSize + 100, 0},
+		{"page past EOF", a, va + 4*PageSize, SIGBUS},
+		{"far past EOF", a, va + 5*PageSize + 1, SIGBUS},
+		{"private, page holding EOF", b, vb + 3*PageSize, 0},
+	}
+	for _, tc := range tests {
+		_, err := tc.m.HandleFault(tc.va, AccessRead)
+		assert.Equal(t, tc.signal, faultSignal(err), tc.name)
+	}
+	got := make([]byte, 1)
+	require.NoError(t, a.CopyIn(got, va+3*PageSize+10))
+	assert.Zero(t, got[0], "the tail of the last page is zero")
+
+	// Shrink to one page: the pages beyond go from both address spaces.
+	require.NoError(t, a.CopyOut(va+PageSize, []byte{1}))
+	c.Truncate(100)
+	_, ok := userByte(a, va+PageSize)
+	assert.False(t, ok, "truncated page unmapped")
+	_, ok = userByte(b, vb+3*PageSize)
+	assert.False(t, ok, "truncated page unmapped in the other MM")
+	_, err = a.HandleFault(va+PageSize, AccessRead)
+	assert.Equal(t, SIGBUS, faultSignal(err))
+	assert.Equal(t, 1, c.Resident())
+	checkMM(t, a)
+	checkMM(t, b)
+
+	// Growing again makes a hole: zeros, no stale bytes.
+	c.Truncate(2 * PageSize)
+	require.NoError(t, a.CopyIn(got, va+PageSize))
+	assert.Zero(t, got[0])
+	a.Release()
+	b.Release()
+	c.Put()
+	e.noLeaks(t)
+}
+
+// TestPageCacheLifetime: the mapping holds the file; the frames go with
+// the last of the file and its mappings. Fork shares shared mappings.
+func TestPageCacheLifetime(t *testing.T) {
+	e := newEnv(t, 256)
+	c := fileWith(t, e, nil, PageSize)
+	m := e.newMM(t)
+	va, err := m.MmapFile(0, PageSize, PROT_READ|PROT_WRITE, MAP_SHARED, c, 0, true, true)
+	require.NoError(t, err)
+	c.Put() // close + unlink
+	child, err := m.Fork()
+	require.NoError(t, err)
+	require.NoError(t, child.CopyOut(va, []byte("kid")))
+	got := make([]byte, 3)
+	require.NoError(t, m.CopyIn(got, va))
+	assert.Equal(t, "kid", string(got), "the parent sees the child's write")
+	require.NoError(t, m.Munmap(va, PageSize))
+	child.Release()
+	m.Release()
+	e.noLeaks(t)
+}
+
+// TestMmapFileErrors: the open mode's rules (EACCES) and mprotect's
+// VM_MAYWRITE.
+func TestMmapFileErrors(t *testing.T) {
+	tests := []struct {
+		name               string
+		prot, flags        int
+		off                uint64
+		readable, writable bool
+		want               error
+	}{
+		{"write-only file", PROT_READ, MAP_PRIVATE, 0, false, true, errno.EACCES},
+		{"shared writable of read-only file", PROT_READ | PROT_WRITE, MAP_SHARED, 0, true, false, errno.EACCES},
+		{"private writable of read-only file", PROT_READ | PROT_WRITE, MAP_PRIVATE, 0, true, false, nil},
+		{"shared read-only of read-only file", PROT_READ, MAP_SHARED, 0, true, false, nil},
+		{"unaligned offset", PROT_READ, MAP_SHARED, 100, true, true, errno.EINVAL},
+		{"offset past MAX_LFS_FILESIZE", PROT_READ, MAP_SHARED, 1 << 63, true, true, errno.EOVERFLOW},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, 64)
+			c := fileWith(t, e, nil, PageSize)
+			m := e.newMM(t)
+			_, err := m.MmapFile(0, PageSize, tc.prot, tc.flags, c, tc.off, tc.readable, tc.writable)
+			assert.Equal(t, tc.want, err)
+			m.Release()
+			c.Put()
+			e.noLeaks(t)
+		})
+	}
+
+	e := newEnv(t, 64)
+	c := fileWith(t, e, nil, PageSize)
+	m := e.newMM(t)
+	va, err := m.MmapFile(0, PageSize, PROT_READ, MAP_SHARED, c, 0, true, false)
+	require.NoError(t, err)
+	assert.Equal(t, errno.EACCES, m.Mprotect(va, PageSize, PROT_READ|PROT_WRITE), "no VM_MAYWRITE")
+	assert.Equal(t, 0, c.WritableMaps())
+	vw, err := m.MmapFile(0, PageSize, PROT_READ, MAP_SHARED, c, 0, true, true)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.WritableMaps())
+	assert.NoError(t, m.Mprotect(vw, PageSize, PROT_READ|PROT_WRITE))
+	m.Release()
+	assert.Equal(t, 0, c.WritableMaps())
+	c.Put()
+	e.noLeaks(t)
+}
+
+// TestPageCacheFill: a cache with a fill function (an embedded image)
+// reads each page once, into a frame every mapping shares.
+func TestPageCacheFill(t *testing.T) {
+	e := newEnv(t, 64)
+	data := make([]byte, PageSize+5)
+	copy(data[PageSize:], "tail!")
+	calls := 0
+	c := NewPageCache(e.alloc, int64(len(data)), func(idx uint64, dst *[PageSize]byte) {
+		calls++
+		copy(dst[:], data[idx*PageSize:])
+	})
+	a, b := e.newMM(t), e.newMM(t)
+	va, err := a.MmapFile(0, 2*PageSize, PROT_READ, MAP_PRIVATE, c, 0, true, false)
+	require.NoError(t, err)
+	vb, err := b.MmapFile(0, PageSize, PROT_READ, MAP_PRIVATE, c, PageSize, true, false)
+	require.NoError(t, err)
+	got := make([]byte, 5)
+	require.NoError(t, a.CopyIn(got, va+PageSize))
+	assert.Equal(t, "tail!", string(got))
+	require.NoError(t, b.CopyIn(got, vb))
+	assert.Equal(t, "tail!", string(got))
+	assert.Equal(t, 1, calls, "one read of the page for both")
+	assert.Equal(t, pteOf(t, a, va+PageSize)&PTEAddrMask, pteOf(t, b, vb)&PTEAddrMask, "same frame")
+	a.Release()
+	b.Release()
+	c.Put()
+	e.noLeaks(t)
+}
