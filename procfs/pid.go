@@ -468,6 +468,13 @@ func showMaps(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 			name = "[vdso]"
 		case m.VDSO != 0 && v.End == m.VDSO:
 			name = "[vvar]"
+		case v.PageCache() != nil:
+			// A mapped file: its path, " (deleted)" once unlinked;
+			// a memfd shows as "/memfd:NAME (deleted)".
+			off = v.PgOff * mm.PageSize
+			if in, ok := v.PageCache().Owner.(*vfs.Inode); ok {
+				name, dev, ino = inodePath(in), in.Dev, in.Ino
+			}
 		case v.File != nil:
 			off = v.PgOff * mm.PageSize
 			if name = f.imagePath(v.File); name != "" {

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"tamix/errno"
+	"tamix/fs"
 	"tamix/mm"
 )
 
@@ -45,6 +46,13 @@ func (v *FS) PageCacheOf(ino *Inode) *mm.PageCache {
 		ino.cache.Owner = ino
 	}
 	return ino.cache
+}
+
+// IsDevZero reports /dev/zero, whose mappings are anonymous memory
+// (mmap_zero).
+func IsDevZero(f fs.File) bool {
+	_, ok := f.(zeroFile)
+	return ok
 }
 
 // memfd seals (include/uapi/linux/fcntl.h).
