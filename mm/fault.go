@@ -143,6 +143,7 @@ func (mm *MM) handleFault(va uint64, access Access) (FaultResult, *FaultError) {
 		r = FaultSpurious
 	}
 	if fe != nil {
+		fe.Addr = va // si_addr is the faulting byte, not its page
 		return 0, fe
 	}
 	res |= r

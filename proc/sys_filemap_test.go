@@ -39,8 +39,8 @@ func TestMmapFileErrors(t *testing.T) {
 	pr := uint64(u.u32(p))
 
 	const (
-		R, RW  = mm.PROT_READ, mm.PROT_READ | mm.PROT_WRITE
-		S, P   = mm.MAP_SHARED, mm.MAP_PRIVATE
+		R, RW = mm.PROT_READ, mm.PROT_READ | mm.PROT_WRITE
+		S, P  = mm.MAP_SHARED, mm.MAP_PRIVATE
 		badFD = 99
 	)
 	tests := []struct {

@@ -89,11 +89,14 @@ type Inode struct {
 	// name and parent place a directory (for "..", getcwd); another inode
 	// may have many names (hard links): these are the one it was made or
 	// renamed with, for /proc/PID/fd (parent nil: no name left).
-	name     string
-	parent   *Inode
-	children map[string]*Inode // directories
-	data     []byte            // regular files (the images)
-	pipe     *ipc.Pipe         // FIFOs
+	name   string
+	parent *Inode
+	// deletedFrom is the directory a file's last name was removed from:
+	// d_path still names it, with " (deleted)".
+	deletedFrom *Inode
+	children    map[string]*Inode // directories
+	data        []byte            // regular files (the images)
+	pipe        *ipc.Pipe         // FIFOs
 
 	// mu is i_rwsem for a file's data: pages, size and the timestamps.
 	// Lock order: FS.mu, then Inode.mu.
@@ -471,7 +474,7 @@ func (c Caller) Unlink(base *Inode, path string) error {
 func (v *FS) dropLink(ino *Inode) {
 	ino.Nlink--
 	if ino.Nlink == 0 {
-		ino.parent = nil
+		ino.deletedFrom, ino.parent = ino.parent, nil
 	}
 	ino.touch(v.now(), false)
 	v.maybeEvict(ino)

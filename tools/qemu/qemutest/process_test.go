@@ -110,6 +110,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procshare", []string{"procshare"}},
 		{"execat", []string{"execat", bin}},
 		{"altstack", []string{"altstack"}},
+		{"filemap", []string{"filemap"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
