@@ -111,6 +111,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"execat", []string{"execat", bin}},
 		{"altstack", []string{"altstack"}},
 		{"filemap", []string{"filemap"}},
+		{"splice", []string{"splice"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
