@@ -61,6 +61,9 @@ func spliceReader(of *OpenFile) (vfs.Positional, bool) {
 	if pipeInfo(of) != nil || of.record != nil || of.sock != nil {
 		return nil, false
 	}
+	if _, dir := of.File.(*vfs.Dir); dir {
+		return nil, false
+	}
 	p, ok := of.File.(vfs.Positional)
 	return p, ok
 }
