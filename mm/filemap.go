@@ -339,3 +339,74 @@ func (mm *MM) MmapFile(addr, length uint64, prot, flags int, c *PageCache, off u
 	}
 	return mm.mmap(addr, length, prot, flags, nil, c, off, writable)
 }
+
+// MapImageCache is MapImage for an executable whose file has a page
+// cache (load_elf_binary's elf_map of the file, then the bss): the pages
+// with file bytes, [va, PAGE_ALIGN(va+filesz)), map the cache privately,
+// so every process running the program shares the frames of its text
+// until one writes; when the bss begins inside the last file page that
+// page gets this process's own copy with the rest zeroed (padzero); the
+// pages after it are anonymous zero memory. va and fileOff are congruent
+// modulo PageSize; errors as MapImage.
+func (mm *MM) MapImageCache(va, memsz uint64, prot int, c *PageCache, fileOff, filesz uint64) error {
+	if memsz == 0 {
+		return nil
+	}
+	if filesz > memsz || va&pageMask != fileOff&pageMask || fileOff+filesz < fileOff ||
+		int64(fileOff+filesz) > c.Size() {
+		return errno.EINVAL
+	}
+	start, end := pageDown(va), pageUp(va+memsz)
+	if va+memsz < va || end < start || !userRangeOK(start, end) {
+		return errno.ENOMEM
+	}
+	flags := protToVM(prot) | VMMayRead | VMMayWrite | VMMayExec
+	fileEnd := start
+	if filesz > 0 {
+		fileEnd = pageUp(va + filesz)
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	mm.unmapRange(start, end)
+	if filesz > 0 {
+		v := &VMA{Start: start, End: fileEnd, Flags: flags, cache: c,
+			PgOff: (fileOff - (va - start)) >> pageShift}
+		c.mapped(mm, flags)
+		mm.insert(v)
+		if tail := (va + filesz) & pageMask; tail != 0 && memsz > filesz {
+			if err := mm.padZero(v, pageDown(va+filesz), tail); err != nil {
+				return err
+			}
+		}
+	}
+	if fileEnd < end {
+		mm.insert(&VMA{Start: fileEnd, End: end, Flags: flags, PgOff: fileEnd >> pageShift})
+	}
+	return nil
+}
+
+// padZero gives page of the private file VMA v this address space's own
+// copy of the cache page, zero from byte tail on (padzero's clear_user,
+// which breaks COW as a write would, whatever the segment's protection).
+func (mm *MM) padZero(v *VMA, page, tail uint64) error {
+	pte, err := mm.pt.userPTE(page, true)
+	if err != nil {
+		return errno.ENOMEM
+	}
+	pa, fe := v.cache.faultPage(v.PgOff+(page-v.Start)>>pageShift, page)
+	if fe != nil {
+		return errno.ENOMEM
+	}
+	cp, err := mm.alloc.alloc(false)
+	if err != nil {
+		mm.alloc.Put(pa)
+		return errno.ENOMEM
+	}
+	dst := mm.mem.Page(cp)
+	*dst = *mm.mem.Page(pa)
+	clear(dst[tail:])
+	mm.alloc.Put(pa)
+	*pte = cp | v.exclusiveFlags()
+	mm.addRSS()
+	return nil
+}

@@ -318,3 +318,59 @@ func BenchmarkFaultFilePrivateRead(b *testing.B) {
 func BenchmarkFaultFilePrivateWrite(b *testing.B) {
 	benchmarkFault(b, true, MAP_PRIVATE, AccessWrite)
 }
+
+// TestMapImageCache: exec through the page cache. Text pages are the
+// cache's frames in every process; the page where the bss begins is a
+// private copy zeroed past the file bytes; the bss beyond is anonymous.
+func TestMapImageCache(t *testing.T) {
+	e := newEnv(t, 128)
+	file := make([]byte, 3*PageSize)
+	for i := range file {
+		file[i] = 0xee
+	}
+	c := NewPageCache(e.alloc, int64(len(file)), func(idx uint64, dst *[PageSize]byte) {
+		copy(dst[:], file[idx*PageSize:])
+	})
+	const text, data = 0x400000, 0x402000
+	tests := []struct {
+		name string
+		va   uint64
+		off  uint64
+		err  error
+	}{
+		{"text", text, 0, nil},
+		{"misaligned", text + 1, 0, errno.EINVAL},
+		{"past the end of the file", text, 3 * PageSize, errno.EINVAL},
+	}
+	for _, tc := range tests {
+		m := e.newMM(t)
+		assert.Equal(t, tc.err, m.MapImageCache(tc.va, PageSize, PROT_READ, c, tc.off, PageSize), tc.name)
+		m.Release()
+	}
+
+	var ms [2]*MM
+	for i := range ms {
+		m := e.newMM(t)
+		require.NoError(t, m.MapImageCache(text, 2*PageSize, PROT_READ|PROT_EXEC, c, 0, 2*PageSize))
+		// data: 100 file bytes, then bss for two pages.
+		require.NoError(t, m.MapImageCache(data, 100+2*PageSize, PROT_READ|PROT_WRITE, c, 2*PageSize, 100))
+		ms[i] = m
+		got := make([]byte, 2)
+		require.NoError(t, m.CopyIn(got, data+99))
+		assert.Equal(t, []byte{0xee, 0}, got, "file byte, then padzero")
+		require.NoError(t, m.CopyIn(got, data+PageSize))
+		assert.Equal(t, []byte{0, 0}, got, "anonymous bss")
+		require.NoError(t, m.CopyIn(got, text+PageSize))
+		assert.Equal(t, []byte{0xee, 0xee}, got)
+		checkMM(t, m)
+	}
+	assert.Equal(t, pteOf(t, ms[0], text+PageSize)&PTEAddrMask, pteOf(t, ms[1], text+PageSize)&PTEAddrMask,
+		"both processes map the same text frame")
+	assert.NotEqual(t, pteOf(t, ms[0], data)&PTEAddrMask, pteOf(t, ms[1], data)&PTEAddrMask,
+		"each has its own padzero page")
+	for _, m := range ms {
+		m.Release()
+	}
+	c.Put()
+	e.noLeaks(t)
+}

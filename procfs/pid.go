@@ -536,6 +536,11 @@ func linkExe(f *FS, t *proc.Task) (string, error) {
 		return "", errno.ENOENT
 	}
 	for _, v := range m.VMAs() {
+		if c := v.PageCache(); c != nil {
+			if in, ok := c.Owner.(*vfs.Inode); ok {
+				return inodePath(in), nil
+			}
+		}
 		if p := f.imagePath(v.File); p != "" {
 			return p, nil
 		}

@@ -25,14 +25,18 @@ type Mappable interface {
 // PageCache implements Mappable: the tmpfs file's data, or the image's
 // cache. Without real frames (host tests of vfs alone) nothing maps.
 func (f *RegFile) PageCache() (*mm.PageCache, error) {
-	if _, heap := f.v.frames.(*heapFrames); heap {
-		return nil, errno.ENODEV
+	if c := f.v.PageCacheOf(f.ino); c != nil {
+		return c, nil
 	}
-	return f.v.PageCacheOf(f.ino), nil
+	return nil, errno.ENODEV
 }
 
-// PageCacheOf returns a regular file's page cache, making it on first use.
+// PageCacheOf returns a regular file's page cache, making it on first
+// use; nil when the namespace has no real frames to map.
 func (v *FS) PageCacheOf(ino *Inode) *mm.PageCache {
+	if _, heap := v.frames.(*heapFrames); heap {
+		return nil
+	}
 	ino.mu.Lock()
 	defer ino.mu.Unlock()
 	if !ino.readOnly {
