@@ -244,19 +244,30 @@ func (c *PageCache) Truncate(size int64) {
 	old := c.size
 	c.size = size
 	first := c.pagesInFile()
-	var mms []*MM
-	if size < old {
-		for m := range c.mmaps {
-			mms = append(mms, m)
-		}
-	}
 	c.mu.Unlock()
 	if size >= old {
 		return
 	}
 	// Not under c.mu: a fault holds its MM's lock and then takes c.mu.
-	for _, m := range mms {
-		m.unmapMapping(c, first)
+	// A fork running meanwhile may copy PTEs into a child that was not
+	// in i_mmap yet: go round again until every MM mapping c was seen.
+	done := map[*MM]bool{}
+	for {
+		var todo []*MM
+		c.mu.Lock()
+		for m := range c.mmaps {
+			if !done[m] {
+				todo = append(todo, m)
+			}
+		}
+		c.mu.Unlock()
+		if len(todo) == 0 {
+			break
+		}
+		for _, m := range todo {
+			m.unmapMapping(c, first)
+			done[m] = true
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
