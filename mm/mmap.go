@@ -95,6 +95,9 @@ func (mm *MM) mmap(addr, length uint64, prot, flags int, file *FileBacking, c *P
 	if !anon && file == nil && c == nil {
 		return 0, errno.EBADF
 	}
+	if !anon && typ == MAP_SHARED_VALIDATE && flags&MAP_SYNC != 0 {
+		return 0, errno.EOPNOTSUPP // no DAX: no file supports MAP_SYNC
+	}
 	if anon {
 		file, c, off = nil, nil, 0
 	}

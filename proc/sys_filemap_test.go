@@ -33,6 +33,7 @@ func TestMmapFileErrors(t *testing.T) {
 	null := u.openFile(t, "/dev/null", fs.O_RDWR)
 	zero := u.openFile(t, "/dev/zero", fs.O_RDWR)
 	dir := u.openFile(t, "/tmp", fs.O_RDONLY)
+	con := u.openFile(t, "/dev/console", fs.O_RDWR)
 	p := u.alloc(8)
 	_, err = u.call(SYS_pipe, p)
 	require.NoError(t, err)
@@ -64,7 +65,10 @@ func TestMmapFileErrors(t *testing.T) {
 		{"/dev/null", R, S, null, 0, errno.ENODEV},
 		{"/dev/zero", RW, S, zero, 0, nil},
 		{"directory", R, P, dir, 0, errno.ENODEV},
+		{"console", R, S, con, 0, errno.ENODEV},
 		{"bad type", R, 0, rw, 0, errno.EINVAL},
+		{"MAP_SYNC", R, mm.MAP_SHARED_VALIDATE | mm.MAP_SYNC, rw, 0, errno.EOPNOTSUPP},
+		{"MAP_SHARED_VALIDATE", RW, mm.MAP_SHARED_VALIDATE, rw, 0, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
