@@ -466,7 +466,12 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		if a[1] == F_GETPIPE_SZ {
 			return uint64(pf.Pipe().Size()), nil
 		}
-		size, err := pf.Pipe().SetSize(uint64(uint32(a[2])))
+		// pipe_set_size: growing past pipe-max-size needs CAP_SYS_RESOURCE.
+		want := uint64(uint32(a[2]))
+		if want > uint64(ipc.PipeMaxSize()) && int(want) > pf.Pipe().Size() && !t.Cred().Capable(CAP_SYS_RESOURCE) {
+			return 0, errno.EPERM
+		}
+		size, err := pf.Pipe().SetSize(want)
 		return uint64(size), err
 	case F_ADD_SEALS, F_GET_SEALS:
 		return sealsFcntl(of, a[1], a[2])

@@ -96,6 +96,7 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procsys", []string{"procsys"}},
 		{"procfs", []string{"procfs"}},
 		{"procfs a 'b c' ''", []string{"procfs", "a", "b c", ""}},
+		{"procfs2", []string{"procfs2"}},
 		{"iosys", []string{"iosys"}},
 		{"epolltest", []string{"epolltest"}},
 		{"tmpfs", []string{"tmpfs"}},
