@@ -291,11 +291,11 @@ func (k *Kernel) splicePipes(t *Task, in, out *ipc.Pipe, count uint64, nonblock,
 // the same one (EINVAL); the bytes stay in fd_in.
 func sysTee(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	count, flags := a[2], uint32(a[3])
-	if flags&^spliceFAll != 0 {
-		return 0, errno.EINVAL
-	}
 	if count == 0 {
 		return 0, nil
+	}
+	if flags&^spliceFAll != 0 {
+		return 0, errno.EINVAL
 	}
 	in, err := t.Files.Get(int(int32(a[0])))
 	if err != nil {
@@ -343,7 +343,9 @@ func sysVmsplice(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if p == nil {
 		return 0, errno.EBADF
 	}
-	nonblock := flags&SPLICE_F_NONBLOCK != 0 || of.Nonblock()
+	// Only SPLICE_F_NONBLOCK: vmsplice ignores O_NONBLOCK (wait_for_space
+	// and splice_from_pipe_next look at the flags alone).
+	nonblock := flags&SPLICE_F_NONBLOCK != 0
 	if canWrite(of) {
 		return k.spliceWait(t, nonblock, func() (int, *fs.WaitQueue, error) {
 			done := 0
