@@ -421,3 +421,125 @@ func (mm *MM) padZero(v *VMA, page, tail uint64) error {
 	mm.addRSS()
 	return nil
 }
+
+// madviseRemove is MADV_REMOVE on [start, end) (madvise_remove): for a
+// file mapping, the range of the file is punched out (fallocate's
+// FALLOC_FL_PUNCH_HOLE): its pages leave the page cache and every
+// mapping, and read back as zeros. The mapping must be shared and
+// writable (EACCES); anonymous memory and private mappings are EINVAL.
+// A shared anonymous object only loses the mappings (tamix keeps its
+// pages). ENOMEM when part of the range is unmapped. The hole is punched
+// without the MM's lock, as Linux drops mmap_lock for vfs_fallocate.
+func (mm *MM) madviseRemove(start, end uint64) error {
+	type hole struct {
+		c            *PageCache
+		first, limit uint64
+	}
+	var holes []hole
+	mm.mu.Lock()
+	var ret error
+	for nstart := start; nstart < end; {
+		i := mm.findVMA(nstart)
+		if i == len(mm.vmas) || mm.vmas[i].Start >= end {
+			ret = errno.ENOMEM
+			break
+		}
+		v := mm.vmas[i]
+		if v.Start > nstart {
+			ret = errno.ENOMEM
+			nstart = v.Start
+		}
+		tmpEnd := min(v.End, end)
+		switch {
+		case v.cache == nil && v.shm == nil:
+			mm.mu.Unlock()
+			return errno.EINVAL
+		case v.Flags&(VMShared|VMWrite) != VMShared|VMWrite:
+			mm.mu.Unlock()
+			return errno.EACCES
+		case v.shm != nil:
+			mm.zap(nstart, tmpEnd)
+		default:
+			first := v.PgOff + (nstart-v.Start)>>pageShift
+			holes = append(holes, hole{v.cache, first, first + (tmpEnd-nstart)>>pageShift})
+		}
+		nstart = tmpEnd
+	}
+	mm.mu.Unlock()
+	for _, h := range holes {
+		h.c.PunchHole(h.first, h.limit)
+	}
+	return ret
+}
+
+// PunchHole drops the pages [first, limit) of the file (shmem_fallocate
+// with FALLOC_FL_PUNCH_HOLE): they leave the cache first, so a fault from
+// then on makes a new zero page, then every mapping of them goes (but not
+// private copies: unmap_mapping_range without even_cows). The size stays.
+func (c *PageCache) PunchHole(first, limit uint64) {
+	c.mu.Lock()
+	removed := map[uint64]uint64{}
+	for idx, pa := range c.pages {
+		if idx >= first && idx < limit {
+			removed[idx] = pa
+			delete(c.pages, idx)
+		}
+	}
+	c.mu.Unlock()
+	if len(removed) == 0 {
+		return
+	}
+	done := map[*MM]bool{}
+	for {
+		var todo []*MM
+		c.mu.Lock()
+		for m := range c.mmaps {
+			if !done[m] {
+				todo = append(todo, m)
+			}
+		}
+		c.mu.Unlock()
+		if len(todo) == 0 {
+			break
+		}
+		for _, m := range todo {
+			m.unmapPages(c, removed)
+			done[m] = true
+		}
+	}
+	for _, pa := range removed {
+		c.src.Put(pa)
+	}
+}
+
+// unmapPages zaps, in every VMA of mm mapping c, the PTEs that map one of
+// the frames removed (index → frame) at its index.
+func (mm *MM) unmapPages(c *PageCache, removed map[uint64]uint64) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if mm.pt == nil || mm.pt.Root == 0 {
+		return
+	}
+	g := mmuGather{mm: mm}
+	for _, v := range mm.vmas {
+		if v.cache != c {
+			continue
+		}
+		mm.pt.forEachPT(v.Start, v.End, false, func(t *[512]uint64, va uint64, i, j int) {
+			for k := i; k < j; k++ {
+				e := t[k]
+				if !pteHasFrame(e) {
+					continue
+				}
+				addr := va + uint64(k-i)<<pageShift
+				idx := v.PgOff + (addr-v.Start)>>pageShift
+				if pa, ok := removed[idx]; ok && pa == e&PTEAddrMask {
+					t[k] = 0
+					mm.rss--
+					g.remove(addr, e)
+				}
+			}
+		})
+	}
+	g.finish()
+}

@@ -374,3 +374,54 @@ func TestMapImageCache(t *testing.T) {
 	c.Put()
 	e.noLeaks(t)
 }
+
+// TestMadviseRemove: MADV_REMOVE punches a hole in a tmpfs file through
+// a shared writable mapping: every mapping loses the pages, private
+// copies stay, the file reads zeros there and keeps its size.
+func TestMadviseRemove(t *testing.T) {
+	e := newEnv(t, 128)
+	c := fileWith(t, e, []byte("abc"), 2*PageSize)
+	_, err := c.WriteAt([]byte("def"), PageSize)
+	require.NoError(t, err)
+	a, b := e.newMM(t), e.newMM(t)
+	va, err := a.MmapFile(0, 2*PageSize, PROT_READ|PROT_WRITE, MAP_SHARED, c, 0, true, true)
+	require.NoError(t, err)
+	ro, err := a.MmapFile(0, 2*PageSize, PROT_READ, MAP_SHARED, c, 0, true, true)
+	require.NoError(t, err)
+	vb, err := b.MmapFile(0, 2*PageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE, c, 0, true, false)
+	require.NoError(t, err)
+	got := make([]byte, 3)
+	require.NoError(t, b.CopyIn(got, vb)) // maps the cache page
+	require.NoError(t, b.CopyOut(vb+PageSize, []byte("P")))
+	anon, err := a.Mmap(0, PageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, nil, 0)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		m    *MM
+		va   uint64
+		err  error
+	}{
+		{"anonymous", a, anon, errno.EINVAL},
+		{"private file mapping", b, vb, errno.EACCES},
+		{"read-only shared", a, ro, errno.EACCES},
+		{"shared writable", a, va, nil},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.err, tc.m.Madvise(tc.va, 2*PageSize, MADV_REMOVE), tc.name)
+	}
+	assert.Equal(t, 0, c.Resident(), "the pages left the cache")
+	assert.Equal(t, int64(2*PageSize), c.Size())
+	_, ok := userByte(b, vb)
+	assert.False(t, ok, "the other process's mapping of the cache page went")
+	require.NoError(t, b.CopyIn(got[:1], vb+PageSize))
+	assert.Equal(t, byte('P'), got[0], "its private copy stayed")
+	require.NoError(t, a.CopyIn(got, va))
+	assert.Equal(t, []byte{0, 0, 0}, got, "the hole reads zeros")
+	checkMM(t, a)
+	checkMM(t, b)
+	a.Release()
+	b.Release()
+	c.Put()
+	e.noLeaks(t)
+}

@@ -437,6 +437,9 @@ func (mm *MM) Madvise(addr, length uint64, advice int) error {
 	if end == addr {
 		return nil
 	}
+	if advice == MADV_REMOVE {
+		return mm.madviseRemove(addr, end)
+	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	var ret error
@@ -476,10 +479,7 @@ func (mm *MM) madviseVMA(i int, start, end uint64, advice int) error {
 			return errno.EINVAL // MADV_FREE is for private anonymous memory
 		}
 		mm.zap(start, end)
-	case MADV_REMOVE:
-		if v.shm == nil {
-			return errno.EINVAL
-		}
+	case MADV_REMOVE: // a shared anonymous object (madviseRemove has the rest)
 		mm.zap(start, end) // tamix keeps the object's pages (no hole punching)
 	case MADV_DONTFORK:
 		setFlag(VMDontCopy, 0)

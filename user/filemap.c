@@ -290,6 +290,14 @@ static void memfds(void)
 	waitpid(pid, &s, 0);
 	CHECK(strcmp(p, "from the child") == 0, "the parent sees the child's store");
 	CHECK(in_file(fd, 0, "from the child"), "read sees it");
+	CHECK_EQ(madvise(p, PG, MADV_REMOVE), 0, "MADV_REMOVE punches the page out");
+	CHECK(p[0] == 0 && p[5] == 0, "it reads back as zeros");
+	char z[3] = {1, 1, 1};
+	CHECK(pread(fd, z, 3, 0) == 3 && !z[0] && !z[1] && !z[2] && fstat(fd, &st) == 0 && st.st_size == PG,
+	      "in the file too, whose size stays");
+	char *priv = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	CHECK_ERR(madvise(priv, PG, MADV_REMOVE), EACCES, "MADV_REMOVE of a private mapping is EACCES");
+	munmap(priv, PG);
 	CHECK_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL, "without MFD_ALLOW_SEALING it is sealed with F_SEAL_SEAL");
 	CHECK_ERR(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM, "so F_ADD_SEALS is EPERM");
 	munmap(p, PG);
