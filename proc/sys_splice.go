@@ -55,17 +55,33 @@ func pipeInfo(of *OpenFile) *ipc.Pipe {
 func canRead(of *OpenFile) bool  { return of.Flags&fs.O_ACCMODE != fs.O_WRONLY }
 func canWrite(of *OpenFile) bool { return of.Flags&fs.O_ACCMODE != fs.O_RDONLY }
 
-// spliceReader is a file splice can read at an offset (f_op->splice_read):
-// regular files, /dev/zero and /dev/null. Others give EINVAL.
-func spliceReader(of *OpenFile) (vfs.Positional, bool) {
-	if pipeInfo(of) != nil || of.record != nil || of.sock != nil {
-		return nil, false
+// spliceSource is the f_op->splice_read side of a file: ReadAt for a file
+// with offsets (regular files, /dev/zero, /dev/null), Read for a stream
+// (a socket, the terminal), which may also make the caller wait on the
+// file's queue. Pipes are handled as pipes; directories and one-record
+// files (eventfd, timerfd…) have no splice_read: ok is false.
+type spliceSource struct {
+	of         *OpenFile
+	positional vfs.Positional
+}
+
+func spliceReader(of *OpenFile) (spliceSource, bool) {
+	if pipeInfo(of) != nil || of.record != nil {
+		return spliceSource{}, false
 	}
 	if _, dir := of.File.(*vfs.Dir); dir {
-		return nil, false
+		return spliceSource{}, false
 	}
-	p, ok := of.File.(vfs.Positional)
-	return p, ok
+	p, _ := of.File.(vfs.Positional)
+	return spliceSource{of, p}, true
+}
+
+// readAt reads at pos for a file with offsets, else from the stream.
+func (s spliceSource) readAt(b []byte, pos int64) (int, error) {
+	if s.positional != nil {
+		return s.positional.ReadAt(b, pos)
+	}
+	return s.of.File.Read(b)
 }
 
 // getOffset reads a loff_t argument (EFAULT); putOffset writes it back.
@@ -121,7 +137,7 @@ func (k *Kernel) spliceWait(t *Task, nonblock bool, try func() (int, *fs.WaitQue
 
 // fileToPipe is splice_file_to_pipe: up to count bytes of in from *pos
 // into p, one buffer per file page, as many as fit; *pos moves on.
-func (k *Kernel) fileToPipe(t *Task, src vfs.Positional, p *ipc.Pipe, pos *int64, count uint64, nonblock bool) (uint64, error) {
+func (k *Kernel) fileToPipe(t *Task, src spliceSource, p *ipc.Pipe, pos *int64, count uint64, nonblock bool) (uint64, error) {
 	count = min(count, maxRWCount)
 	if *pos < 0 || *pos+int64(count) < 0 {
 		return 0, errno.EINVAL // rw_verify_area
@@ -129,13 +145,18 @@ func (k *Kernel) fileToPipe(t *Task, src vfs.Positional, p *ipc.Pipe, pos *int64
 	start := *pos
 	n, err := k.spliceWait(t, nonblock, func() (int, *fs.WaitQueue, error) {
 		cur := start
+		srcEmpty := false
 		n, err := p.SpliceFill(int(count),
 			func(done int) int { return ipc.PageSize - int((start+int64(done))%ipc.PageSize) },
 			func(b []byte) (int, error) {
-				n, err := src.ReadAt(b, cur)
+				n, err := src.readAt(b, cur)
 				cur += int64(n)
+				srcEmpty = err == errno.EAGAIN
 				return n, err
 			})
+		if srcEmpty {
+			return n, src.of.File.Wait(), err // a stream with nothing to read yet
+		}
 		return n, p.Wait(), err
 	})
 	*pos = start + int64(n)
@@ -246,8 +267,8 @@ func sysSplice(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return n, updateOffset(t, out, offOut, pos, n, err)
 	case opipe != nil:
 		src, ok := spliceReader(in)
-		if !ok {
-			return 0, errno.EINVAL
+		if !ok || offIn != 0 && src.positional == nil {
+			return 0, errno.EINVAL // no splice_read, or no pread
 		}
 		if offIn == 0 {
 			pos = filePos(in)
@@ -439,7 +460,9 @@ func sysSendfile(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		if out.appending() {
 			return 0, errno.EINVAL
 		}
-		if !ok {
+		if !ok || src.positional == nil {
+			// tamix limit: a stream source (socket, terminal) has no
+			// internal pipe to keep what was read while out is full.
 			return 0, errno.EINVAL
 		}
 		n, err = k.sendDirect(t, src, out, &pos, count)
@@ -451,12 +474,12 @@ func sysSendfile(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 // chunk of in at *pos, write it to out (at its position), until count,
 // the end of in, or a short write. A write that would block before any
 // byte went waits for out; later it ends the call with the count so far.
-func (k *Kernel) sendDirect(t *Task, src vfs.Positional, out *OpenFile, pos *int64, count uint64) (uint64, error) {
+func (k *Kernel) sendDirect(t *Task, src spliceSource, out *OpenFile, pos *int64, count uint64) (uint64, error) {
 	buf := t.rwBuffer(min(count, 64<<10))
 	var done uint64
 	for done < count {
 		chunk := buf[:min(count-done, uint64(len(buf)))]
-		r, err := src.ReadAt(chunk, *pos)
+		r, err := src.readAt(chunk, *pos)
 		if r == 0 {
 			if done == 0 {
 				return 0, err

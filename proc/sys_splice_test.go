@@ -8,6 +8,7 @@ import (
 
 	"tamix/errno"
 	"tamix/fs"
+	"tamix/net/unix"
 )
 
 // pipeFDs makes a pipe in u and returns its read and write ends.
@@ -104,4 +105,37 @@ func TestSpliceBlocks(t *testing.T) {
 	n, err = u.call(SYS_pread64, dst, buf, 8, 0)
 	require.NoError(t, err)
 	assert.Equal(t, "wake", string(u.read(buf, int(n))))
+}
+
+// TestSpliceFromSocket: a stream (a socket) splices into a pipe; with
+// nothing to read the call sleeps on the socket and the peer's send
+// wakes it; an offset on a stream is EINVAL, and so is sendfile from one
+// into a file.
+func TestSpliceFromSocket(t *testing.T) {
+	h := newHarness(t)
+	u := h.newTask(t)
+	a, b := u.mksockpair(t, unix.SOCK_STREAM)
+	r, w := u.pipeFDs(t)
+	dst := u.openFile(t, "/tmp/dst", fs.O_RDWR|fs.O_CREAT)
+
+	_, err := u.call(SYS_splice, b, u.u64(0), w, 0, 10, 0)
+	assert.Equal(t, errno.EINVAL, err, "an offset on a socket")
+	_, err = u.call(SYS_sendfile, dst, b, 0, 10)
+	assert.Equal(t, errno.EINVAL, err, "sendfile from a socket into a file (tamix limit)")
+
+	_, err = u.call(SYS_splice, b, 0, w, 0, 100, 0)
+	assert.Equal(t, errBlock, err)
+	assert.True(t, u.sleeping())
+	_, err = u.call(SYS_write, a, u.bytes([]byte("sock")), 4)
+	require.NoError(t, err)
+	assert.False(t, u.sleeping(), "the send woke the splicer")
+	n, err := u.call(SYS_splice, b, 0, w, 0, 100, 0)
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, n)
+	buf := u.alloc(8)
+	n, err = u.call(SYS_read, r, buf, 8)
+	require.NoError(t, err)
+	assert.Equal(t, "sock", string(u.read(buf, int(n))))
+	_, err = u.call(SYS_splice, b, 0, w, 0, 100, SPLICE_F_NONBLOCK)
+	assert.Equal(t, errno.EAGAIN, err)
 }

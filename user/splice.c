@@ -2,7 +2,7 @@
  * file into a pipe, a file, /dev/null and the terminal, with and without
  * an offset; splice file→pipe, pipe→file and pipe→pipe with offsets,
  * SPLICE_F_NONBLOCK, EOF, EPIPE and a splice that waits for a child's
- * write; tee between two pipes without consuming; vmsplice of user memory
+ * write, socket→pipe; tee between two pipes without consuming; vmsplice of user memory
  * into a pipe and of a pipe into user memory; copy_file_range; and the
  * error cases (EINVAL, ESPIPE, EBADF, EAGAIN, EISDIR). Files live in
  * /tmp/splice-test, made and removed by the program. */
@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -145,6 +146,18 @@ static void splice_tests(int src)
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	CHECK_ERR(splice(p[0], NULL, dst, NULL, 10, 0), EAGAIN, "O_NONBLOCK on the pipe is EAGAIN too");
 	fcntl(p[0], F_SETFL, 0);
+
+	/* A stream (a socket) into a pipe. */
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	write(sv[0], "sock", 4);
+	CHECK_EQ(splice(sv[1], NULL, p[1], NULL, 100, 0), 4, "splice socket→pipe");
+	CHECK(drain(p[0], buf, 100) == 4 && memcmp(buf, "sock", 4) == 0, "the socket's bytes are in the pipe");
+	CHECK_ERR(splice(sv[1], NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK), EAGAIN,
+		  "an empty socket with SPLICE_F_NONBLOCK is EAGAIN");
+	close(sv[0]);
+	CHECK_EQ(splice(sv[1], NULL, p[1], NULL, 100, 0), 0, "a closed peer gives 0");
+	close(sv[1]);
 
 	/* A splice that waits for the writer. */
 	pid_t pid = fork();
