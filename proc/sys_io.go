@@ -481,6 +481,8 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		}
 		size, err := pf.Pipe().SetSize(want)
 		return uint64(size), err
+	case F_ADD_SEALS, F_GET_SEALS:
+		return sealsFcntl(of, a[1], a[2])
 	}
 	return 0, errno.EINVAL
 }

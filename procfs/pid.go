@@ -475,6 +475,13 @@ func showMaps(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 			name = "[vdso]"
 		case m.VDSO != 0 && v.End == m.VDSO:
 			name = "[vvar]"
+		case v.PageCache() != nil:
+			// A mapped file: its path, " (deleted)" once unlinked;
+			// a memfd shows as "/memfd:NAME (deleted)".
+			off = v.PgOff * mm.PageSize
+			if in, ok := v.PageCache().Owner.(*vfs.Inode); ok {
+				name, dev, ino = inodePath(in), in.Dev, in.Ino
+			}
 		case v.File != nil:
 			off = v.PgOff * mm.PageSize
 			if name = f.imagePath(v.File); name != "" {
@@ -536,6 +543,11 @@ func linkExe(f *FS, t *proc.Task) (string, error) {
 		return "", errno.ENOENT
 	}
 	for _, v := range m.VMAs() {
+		if c := v.PageCache(); c != nil {
+			if in, ok := c.Owner.(*vfs.Inode); ok {
+				return inodePath(in), nil
+			}
+		}
 		if p := f.imagePath(v.File); p != "" {
 			return p, nil
 		}

@@ -481,13 +481,20 @@ func (f *FS) describe(file fs.File) string {
 // namespace lock (the namespace may hold it while a link is followed).
 func inodePath(ino *vfs.Inode) string {
 	var parts []string
-	for d := ino; d.Parent() != d; d = d.Parent() {
+	deleted := ""
+	d := ino
+	if d.Parent() == nil && d.DeletedFrom() != nil {
+		// An unlinked file: its dentry still has its d_parent.
+		parts, deleted, d = append(parts, d.Name()), " (deleted)", d.DeletedFrom()
+	}
+	for ; d.Parent() != d; d = d.Parent() {
 		parts = append(parts, d.Name())
 		if d.Parent() == nil {
-			return "/" + strings.Join(reverse(parts), "/") + " (deleted)"
+			deleted = " (deleted)"
+			break
 		}
 	}
-	return "/" + strings.Join(reverse(parts), "/")
+	return "/" + strings.Join(reverse(parts), "/") + deleted
 }
 
 func reverse(s []string) []string {
