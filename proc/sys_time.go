@@ -39,9 +39,9 @@ func init() {
 
 func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	switch id {
-	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM:
 		return k.Wall(), nil
-	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
+	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM:
 		return k.Clock(), nil
 	case CLOCK_PROCESS_CPUTIME_ID:
 		// utime + stime of the live and the exited threads, as the tick
@@ -52,6 +52,9 @@ func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 		return ut + st, nil
 	case CLOCK_THREAD_CPUTIME_ID:
 		return t.Utime + t.Stime, nil
+	}
+	if c := int32(id); c < 0 {
+		return k.clockCPUNow(t, c) // a CPU clock made from a PID
 	}
 	return 0, errno.EINVAL
 }
