@@ -110,6 +110,9 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"procshare", []string{"procshare"}},
 		{"execat", []string{"execat", bin}},
 		{"altstack", []string{"altstack"}},
+		{"ptimers", []string{"ptimers"}},
+		{"timerfd", []string{"timerfd"}},
+		{"signalfd", []string{"signalfd"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
