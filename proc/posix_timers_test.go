@@ -370,3 +370,48 @@ func FuzzTimerSyscalls(f *testing.F) {
 		u.call(SYS_timer_delete, id)
 	})
 }
+
+func TestCPUClockByPID(t *testing.T) {
+	h := newHarness(t)
+	u := h.newTask(t)
+	other := h.newTask(t)
+	u.Utime, u.Stime = 3*ms, 2*ms
+	other.Utime = 7 * ms
+	mk := func(pid int, thread bool, which int32) uint64 {
+		c := ^int32(pid)<<3 | which
+		if thread {
+			c |= cpuclockPerthreadMask
+		}
+		return uint64(uint32(c))
+	}
+	tests := []struct {
+		name  string
+		clock uint64
+		want  int64
+		res   int64
+		err   error
+	}{
+		{"own process, SCHED", mk(u.PID, false, cpuclockSched), 5 * ms, 1, nil},
+		{"own process, VIRT", mk(u.PID, false, cpuclockVirt), 3 * ms, 4 * ms, nil},
+		{"PID 0 thread, PROF", mk(0, true, cpuclockProf), 5 * ms, 4 * ms, nil},
+		{"another process", mk(other.PID, false, cpuclockSched), 7 * ms, 1, nil},
+		{"another process's thread", mk(other.PID, true, cpuclockSched), 0, 0, errno.EINVAL},
+		{"no such PID", mk(4000, false, cpuclockSched), 0, 0, errno.EINVAL},
+		{"which 3", mk(0, false, 3), 0, 0, errno.EINVAL},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			va := u.alloc(16)
+			_, err := u.call(SYS_clock_gettime, tc.clock, va)
+			require.Equal(t, tc.err, err)
+			if err != nil {
+				return
+			}
+			b := u.read(va, 16)
+			assert.Equal(t, tc.want, int64(binary.LittleEndian.Uint64(b[8:])))
+			_, err = u.call(SYS_clock_getres, tc.clock, va)
+			require.NoError(t, err)
+			assert.Equal(t, tc.res, int64(binary.LittleEndian.Uint64(u.read(va, 16)[8:])))
+		})
+	}
+}

@@ -99,6 +99,10 @@ func sysClockGetres(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if a[1] == 0 {
 		return 0, nil
 	}
+	if c := int32(a[0]); c < 0 && c&cpuclockClockMask != cpuclockSched {
+		// Tick-sampled CPU clocks (posix_cpu_clock_getres).
+		return 0, putTimespec(t, a[1], (1e9+int64(k.Sched.HZ)-1)/int64(k.Sched.HZ))
+	}
 	return 0, putTimespec(t, a[1], 1) // hrtimer resolution, as Linux reports
 }
 
