@@ -44,6 +44,7 @@ const (
 const (
 	CLOCK_REALTIME_ALARM = 8
 	CLOCK_BOOTTIME_ALARM = 9
+	CLOCK_TAI            = 11
 
 	cpuclockProf          = 0 // user + system time
 	cpuclockVirt          = 1 // user time
@@ -240,7 +241,7 @@ func (k *Kernel) clockCPUNow(t *Task, clock int32) (int64, error) {
 // thread CPU-time clocks, the PID-0 CPU clock it stands for.
 func timerClock(clock int32) (int32, bool, error) {
 	switch clock {
-	case CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME:
+	case CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI:
 		return clock, false, nil
 	case CLOCK_PROCESS_CPUTIME_ID:
 		return ^0<<3 | cpuclockSched, true, nil
@@ -249,8 +250,7 @@ func timerClock(clock int32) (int32, bool, error) {
 	case CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE:
 		return 0, false, errno.EOPNOTSUPP
 	case CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM:
-		c, _ := timerfdClock(clock) // never suspended: the plain clock
-		return c, false, nil
+		return clock, false, nil // refused by alarmTimerCreate
 	}
 	if clock < 0 && clock&7 != clockfd {
 		return clock, true, nil
@@ -298,6 +298,13 @@ func sysTimerCreate(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	if err := t.putInt32(a[2], id); err != nil {
 		return fail(err)
+	}
+	// The clock's own timer_create.
+	if clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM {
+		// alarm_timer_create: tamix has no RTC alarm to wake the
+		// machine with (as Linux without one): the ID is used up all
+		// the same.
+		return fail(errno.EOPNOTSUPP)
 	}
 	if cpu {
 		proc, thread, err := k.cpuClockTarget(t, clock, false)
@@ -676,7 +683,7 @@ func (k *Kernel) monoExpiry(clock int32, abs bool, value int64) int64 {
 	if !abs {
 		return satAdd(k.Clock(), value)
 	}
-	if clock == CLOCK_REALTIME {
+	if clock == CLOCK_REALTIME || clock == CLOCK_TAI {
 		return value - (k.Wall() - k.Clock())
 	}
 	return value
@@ -685,7 +692,9 @@ func (k *Kernel) monoExpiry(clock int32, abs bool, value int64) int64 {
 // commonTimerGet is common_timer_get: the time left (at least 1 ns while
 // a signal is due or waiting; a SIGEV_NONE timer reads 0 once it
 // expired) and the interval. A periodic timer whose signal waits, or a
-// SIGEV_NONE one, is forwarded first, counting overruns. Under tm.mu.
+// SIGEV_NONE one, is forwarded first, counting overruns. As in Linux, a
+// SIGEV_NONE timer that was disarmed still reads the time its last
+// setting had left: disarming keeps the expiry. Under tm.mu.
 func (k *Kernel) commonTimerGet(tm *kItimer) (value, interval int64) {
 	iv := tm.interval
 	if iv == 0 && !tm.active && !tm.sigNone() {

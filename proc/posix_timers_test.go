@@ -61,7 +61,8 @@ func TestTimerCreateErrors(t *testing.T) {
 		{"SIGEV_THREAD is SIGEV_SIGNAL", CLOCK_MONOTONIC, sigeventBytes(SIGEV_THREAD, SIGRTMIN, 0, 0), nil},
 		{"process CPU clock", CLOCK_PROCESS_CPUTIME_ID, nil, nil},
 		{"thread CPU clock", CLOCK_THREAD_CPUTIME_ID, nil, nil},
-		{"alarm clock", CLOCK_REALTIME_ALARM, nil, nil},
+		{"alarm clock", CLOCK_REALTIME_ALARM, nil, errno.EOPNOTSUPP},
+		{"TAI", CLOCK_TAI, nil, nil},
 		{"bad clock", 99, nil, errno.EINVAL},
 		{"clock 10", 10, nil, errno.EINVAL},
 		{"MONOTONIC_RAW cannot carry timers", CLOCK_MONOTONIC_RAW, nil, errno.EOPNOTSUPP},
@@ -93,6 +94,12 @@ func TestTimerCreateErrors(t *testing.T) {
 	_, err = u.call(SYS_timer_create, CLOCK_MONOTONIC, 0, badAddr)
 	assert.Equal(t, errno.EFAULT, err, "bad ID pointer")
 	assert.Equal(t, uint64(1), u.timerCreate(t, CLOCK_MONOTONIC, nil), "the failed call used up ID 0")
+	_, err = u.call(SYS_timer_create, CLOCK_BOOTTIME_ALARM, 0, u.alloc(4))
+	assert.Equal(t, errno.EOPNOTSUPP, err)
+	assert.Equal(t, uint64(3), u.timerCreate(t, CLOCK_MONOTONIC, nil), "so did the alarm clock's")
+	_, err = u.call(SYS_timer_create, CLOCK_MONOTONIC_RAW, 0, u.alloc(4))
+	assert.Equal(t, errno.EOPNOTSUPP, err)
+	assert.Equal(t, uint64(4), u.timerCreate(t, CLOCK_MONOTONIC, nil), "not MONOTONIC_RAW's: it has no timer_create")
 }
 
 func TestTimerOneShotSignal(t *testing.T) {
@@ -203,6 +210,11 @@ func TestTimerSigevNone(t *testing.T) {
 	h.advance(15 * ms)
 	value, _ = u.timerGet(t, id)
 	assert.Equal(t, 3*ms, value, "periodic: the time to the next period")
+	u.timerSet(t, id, 0, 10*ms, 0)
+	u.timerSet(t, id, 0, 0, 0)
+	value, interval := u.timerGet(t, id)
+	assert.Equal(t, 10*ms, value, "disarmed, it still reads its old expiry, as in Linux")
+	assert.Zero(t, interval)
 }
 
 func TestTimerAbstime(t *testing.T) {

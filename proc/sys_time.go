@@ -39,9 +39,9 @@ func init() {
 
 func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	switch id {
-	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM:
+	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_TAI: // TAI: no leap-second offset set
 		return k.Wall(), nil
-	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM:
+	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return k.Clock(), nil
 	case CLOCK_PROCESS_CPUTIME_ID:
 		// utime + stime of the live and the exited threads, as the tick

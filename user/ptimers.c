@@ -236,6 +236,11 @@ static void test_abstime(void)
 	tset(id, TIMER_ABSTIME, now_ns(CLOCK_MONOTONIC) + 20 * MS, 0, NULL);
 	CHECK(wait_hits(1), "the absolute CLOCK_MONOTONIC timer fired");
 	tdelete(id);
+	CHECK_EQ(tcreate(CLOCK_TAI, &ev, &id), 0, "timer_create CLOCK_TAI");
+	hits = 0;
+	tset(id, TIMER_ABSTIME, now_ns(CLOCK_TAI) + 20 * MS, 0, NULL);
+	CHECK(wait_hits(1), "the absolute CLOCK_TAI timer fired");
+	tdelete(id);
 }
 
 static void test_periodic(void)
@@ -306,6 +311,11 @@ static void test_sigev_none(void)
 	sleep_ms(30);
 	CHECK(tget(id, &cur) == 0 && ns(&cur.it_value) > 0 && ns(&cur.it_value) <= 4 * MS && ns(&cur.it_interval) == 4 * MS,
 	      "SIGEV_NONE periodic: it reads the time to the next period");
+	tset(id, 0, 10000 * MS, 0, NULL);
+	tset(id, 0, 0, 0, NULL);
+	/* Linux keeps the expiry of a disarmed SIGEV_NONE timer: it reads on. */
+	CHECK(tget(id, &cur) == 0 && cur.it_value.tv_sec >= 9 && ns(&cur.it_interval) == 0,
+	      "SIGEV_NONE disarmed: it still reads its old expiry");
 	tdelete(id);
 }
 
