@@ -96,8 +96,8 @@ func (p *Pipe) Size() int {
 }
 
 // pipeMaxRoot bounds F_SETPIPE_SZ. Linux lets a process with
-// CAP_SYS_RESOURCE (tamix runs everything as root) go past pipe-max-size
-// (1 MiB) up to 2 GiB if the ring array can be allocated; tamix stops at
+// CAP_SYS_RESOURCE go past pipe-max-size (1 MiB, PipeMaxSize; fcntl
+// checks it) up to 2 GiB if the ring array can be allocated; tamix stops at
 // 256 MiB and answers ENOMEM beyond, as a failed allocation would.
 const pipeMaxRoot = 256 << 20
 

@@ -8,6 +8,9 @@
 //     with demand paging (handle_mm_fault), copy-on-write fork
 //     (dup_mmap/copy_page_range, do_wp_page), brk/mmap/munmap/mprotect/madvise
 //     and checked user copies (copy_from_user/copy_to_user).
+//   - PageCache: a file's pages (Linux: address_space), which file mappings
+//     map: shared ones the frames themselves, private ones read-only until
+//     the first write copies (filemap.go).
 //
 // The package is plain Go: physical memory is reached through the PhysMemory
 // interface (the identity map on the machine, an Arena in host tests), so the
@@ -16,5 +19,9 @@
 // Locking: every exported MM method takes mm.mu (Linux's mmap_lock, taken for
 // writing everywhere: simple, and tamix address spaces are small). The frame
 // allocator has its own lock and atomic reference counts; shared anonymous
-// memory objects have their own lock because several MMs reach them.
+// memory objects have their own lock because several MMs reach them, and so
+// has a page cache. Order: a file's inode lock (vfs), then mm.mu, then the
+// page cache's lock, then the allocator's. A page cache never calls into
+// an MM while holding its lock: truncation and hole punching take each MM
+// of its i_mmap in turn with the cache unlocked.
 package mm

@@ -134,7 +134,7 @@ func (mm *MM) handleFault(va uint64, access Access) (FaultResult, *FaultError) {
 	var fe *FaultError
 	switch {
 	case e&PTEPresent == 0:
-		r, fe = mm.doFault(v, page, pte)
+		r, fe = mm.doFault(v, page, pte, access)
 	case access&AccessWrite != 0 && e&PTEWrite == 0:
 		r, fe = mm.doWPPage(v, page, pte)
 	default:
@@ -143,6 +143,7 @@ func (mm *MM) handleFault(va uint64, access Access) (FaultResult, *FaultError) {
 		r = FaultSpurious
 	}
 	if fe != nil {
+		fe.Addr = va // si_addr is the faulting byte, not its page
 		return 0, fe
 	}
 	res |= r
@@ -172,8 +173,8 @@ func accessOK(f VMFlags, a Access) bool {
 }
 
 // doFault fills a missing PTE (do_pte_missing): from the shared object, from
-// the file bytes, or with a zeroed frame.
-func (mm *MM) doFault(v *VMA, page uint64, pte *uint64) (FaultResult, *FaultError) {
+// the page cache, from the file bytes, or with a zeroed frame.
+func (mm *MM) doFault(v *VMA, page uint64, pte *uint64, access Access) (FaultResult, *FaultError) {
 	pgoff := v.PgOff + (page-v.Start)>>pageShift
 	var res FaultResult
 	switch {
@@ -187,6 +188,29 @@ func (mm *MM) doFault(v *VMA, page uint64, pte *uint64) (FaultResult, *FaultErro
 		}
 		*pte = pa | v.pteFlags()
 		res = FaultShared
+	case v.cache != nil:
+		pa, fe := v.cache.faultPage(pgoff, page)
+		if fe != nil {
+			return 0, fe
+		}
+		res = FaultFile
+		if access&AccessWrite != 0 && v.Flags&VMShared == 0 {
+			// do_cow_fault: a write to a private mapping gets its own
+			// copy at once; the cache page stays as it is.
+			cp, err := mm.alloc.alloc(false)
+			if err != nil {
+				mm.alloc.Put(pa)
+				return 0, oom(page)
+			}
+			*mm.mem.Page(cp) = *mm.mem.Page(pa)
+			mm.alloc.Put(pa)
+			pa = cp
+			*pte = pa | v.exclusiveFlags()
+			res |= FaultCOW
+		} else {
+			// do_read_fault / do_shared_fault: the cache's own frame.
+			*pte = pa | v.pteFlags()
+		}
 	case v.File != nil:
 		data := v.File.Data
 		n := 0
@@ -258,7 +282,7 @@ func (mm *MM) expandStack(i int, page uint64) bool {
 			return false
 		}
 	}
-	if v.File == nil && v.shm == nil {
+	if v.privateAnon() {
 		v.PgOff = page >> pageShift
 	} else {
 		return false // only anonymous private stacks grow

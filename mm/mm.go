@@ -237,7 +237,7 @@ func (mm *MM) unmapRange(start, end uint64) {
 	}
 	i, j := mm.splitAround(start, end)
 	for _, v := range mm.vmas[i:j] {
-		defer v.close()
+		defer v.close(mm)
 	}
 	mm.vmas = append(mm.vmas[:i], mm.vmas[j:]...)
 	mm.zap(start, end)
@@ -269,10 +269,10 @@ func (mm *MM) Fork() (*MM, error) {
 			continue
 		}
 		n := *v
-		n.open()
+		n.open(child)
 		child.vmas = append(child.vmas, &n)
-		if v.shm != nil || v.Flags&VMWipeOnFork != 0 {
-			continue // Linux too leaves these to be faulted in
+		if v.shm != nil || v.cache != nil && v.Flags&VMShared != 0 || v.Flags&VMWipeOnFork != 0 {
+			continue // Linux too leaves these to be faulted in (vma_needs_copy)
 		}
 		if err = mm.copyPageRange(child, v, &wp); err != nil {
 			break
@@ -338,7 +338,7 @@ func (mm *MM) Release() {
 	mm.tlb.FlushAll(mm)
 	mm.pt.free(true)
 	for _, v := range mm.vmas {
-		v.close()
+		v.close(mm)
 	}
 	mm.vmas = nil
 	mm.rss = 0

@@ -75,6 +75,12 @@ func protToVM(prot int) VMFlags {
 // (MAP_FIXED_NOREPLACE over a mapping), EBADF (no file without
 // MAP_ANONYMOUS), EOPNOTSUPP (unknown MAP_SHARED_VALIDATE flags).
 func (mm *MM) Mmap(addr, length uint64, prot, flags int, file *FileBacking, off uint64) (uint64, error) {
+	return mm.mmap(addr, length, prot, flags, file, nil, off, false)
+}
+
+// mmap is do_mmap for anonymous memory, an embedded file (file) or a page
+// cache (c, of a file open for writing when writable).
+func (mm *MM) mmap(addr, length uint64, prot, flags int, file *FileBacking, c *PageCache, off uint64, writable bool) (uint64, error) {
 	if off&pageMask != 0 {
 		return 0, errno.EINVAL
 	}
@@ -86,11 +92,14 @@ func (mm *MM) Mmap(addr, length uint64, prot, flags int, file *FileBacking, off 
 		return 0, errno.EOPNOTSUPP
 	}
 	anon := flags&MAP_ANONYMOUS != 0
-	if !anon && file == nil {
+	if !anon && file == nil && c == nil {
 		return 0, errno.EBADF
 	}
+	if !anon && typ == MAP_SHARED_VALIDATE && flags&MAP_SYNC != 0 {
+		return 0, errno.EOPNOTSUPP // no DAX: no file supports MAP_SYNC
+	}
 	if anon {
-		file, off = nil, 0
+		file, c, off = nil, nil, 0
 	}
 	if flags&MAP_HUGETLB != 0 {
 		if !anon {
@@ -113,7 +122,7 @@ func (mm *MM) Mmap(addr, length uint64, prot, flags int, file *FileBacking, off 
 		return 0, errno.ENOMEM
 	}
 	pgoff := off >> pageShift
-	if pgoff+length>>pageShift < pgoff {
+	if pgoff+length>>pageShift < pgoff || c != nil && pgoff+length>>pageShift > MaxPgoff {
 		return 0, errno.EOVERFLOW
 	}
 	if flags&MAP_FIXED_NOREPLACE != 0 {
@@ -130,10 +139,15 @@ func (mm *MM) Mmap(addr, length uint64, prot, flags int, file *FileBacking, off 
 	shared := typ != MAP_PRIVATE
 	switch {
 	case !anon && shared:
-		if prot&PROT_WRITE != 0 {
-			return 0, errno.EACCES
+		if !writable {
+			// A file not open for writing (the images always): no
+			// writable shared mapping now or after mprotect.
+			if prot&PROT_WRITE != 0 {
+				return 0, errno.EACCES
+			}
+			vmf &^= VMMayWrite
 		}
-		vmf = vmf&^VMMayWrite | VMShared | VMMayShare
+		vmf |= VMShared | VMMayShare
 	case !anon && vmf&VMGrowsDown != 0:
 		return 0, errno.EINVAL
 	case anon && shared:
@@ -157,13 +171,16 @@ func (mm *MM) Mmap(addr, length uint64, prot, flags int, file *FileBacking, off 
 		return 0, errno.EEXIST
 	}
 	mm.unmapRange(start, end) // MAP_FIXED replaces what was there
-	v := &VMA{Start: start, End: end, Flags: vmf, File: file, PgOff: pgoff}
+	v := &VMA{Start: start, End: end, Flags: vmf, File: file, PgOff: pgoff, cache: c}
 	switch {
 	case anon && shared:
 		v.shm = newShmem(mm.alloc, length>>pageShift)
 		v.PgOff = 0
 	case anon:
 		v.PgOff = start >> pageShift
+	}
+	if c != nil {
+		c.mapped(mm, vmf) // the mapping holds the file (vm_file)
 	}
 	mm.insert(v)
 	if flags&(MAP_POPULATE|MAP_NONBLOCK) == MAP_POPULATE {
@@ -420,6 +437,9 @@ func (mm *MM) Madvise(addr, length uint64, advice int) error {
 	if end == addr {
 		return nil
 	}
+	if advice == MADV_REMOVE {
+		return mm.madviseRemove(addr, end)
+	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	var ret error
@@ -455,21 +475,18 @@ func (mm *MM) madviseVMA(i int, start, end uint64, advice int) error {
 	}
 	switch advice {
 	case MADV_DONTNEED, MADV_FREE:
-		if advice == MADV_FREE && (v.File != nil || v.shm != nil) {
+		if advice == MADV_FREE && !v.privateAnon() {
 			return errno.EINVAL // MADV_FREE is for private anonymous memory
 		}
 		mm.zap(start, end)
-	case MADV_REMOVE:
-		if v.shm == nil {
-			return errno.EINVAL
-		}
+	case MADV_REMOVE: // a shared anonymous object (madviseRemove has the rest)
 		mm.zap(start, end) // tamix keeps the object's pages (no hole punching)
 	case MADV_DONTFORK:
 		setFlag(VMDontCopy, 0)
 	case MADV_DOFORK:
 		setFlag(0, VMDontCopy)
 	case MADV_WIPEONFORK:
-		if v.File != nil || v.shm != nil {
+		if !v.privateAnon() {
 			return errno.EINVAL
 		}
 		setFlag(VMWipeOnFork, 0)

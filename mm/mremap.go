@@ -255,8 +255,8 @@ func (mm *MM) moveVMA(addr, oldLen, newAddr, newLen uint64, dontUnmap bool) (uin
 	}
 	v := mm.vmaAt(addr)
 	n := &VMA{Start: newAddr, End: newAddr + newLen, Flags: v.Flags, File: v.File, shm: v.shm,
-		Ops: v.Ops, PgOff: v.PgOff + (addr-v.Start)>>pageShift}
-	n.open()
+		cache: v.cache, Ops: v.Ops, PgOff: v.PgOff + (addr-v.Start)>>pageShift}
+	n.open(mm)
 	mm.insert(n)
 	if moved, err := mm.movePTEs(addr, newAddr, oldLen); err != nil {
 		// Put back what moved and drop the new mapping instead.
@@ -372,6 +372,10 @@ func (v *VMA) cached(pgoff uint64) byte {
 		v.shm.mu.Lock()
 		defer v.shm.mu.Unlock()
 		if pgoff < uint64(len(v.shm.pages)) && v.shm.pages[pgoff] != 0 {
+			return 1
+		}
+	case v.cache != nil:
+		if v.cache.Has(pgoff) {
 			return 1
 		}
 	case v.File != nil:

@@ -14,20 +14,27 @@ type VMOps interface {
 	Name() string
 }
 
-// open and close keep a VMA's object references: the shared object's and,
-// through Ops, its owner's.
-func (v *VMA) open() {
+// open and close keep a VMA's object references: the shared object's, the
+// page cache's (and mm's place in its i_mmap) and, through Ops, its
+// owner's. mm is the address space the VMA belongs to.
+func (v *VMA) open(mm *MM) {
 	if v.shm != nil {
 		v.shm.get()
+	}
+	if v.cache != nil {
+		v.cache.mapped(mm, v.Flags)
 	}
 	if v.Ops != nil {
 		v.Ops.Open(v)
 	}
 }
 
-func (v *VMA) close() {
+func (v *VMA) close(mm *MM) {
 	if v.Ops != nil {
 		v.Ops.Close(v)
+	}
+	if v.cache != nil {
+		v.cache.unmapped(mm, v.Flags)
 	}
 	if v.shm != nil {
 		v.shm.put()
@@ -97,7 +104,7 @@ func (mm *MM) MmapObject(addr, length uint64, prot int, fixed, replace bool, obj
 	}
 	mm.unmapRange(start, start+length)
 	v := &VMA{Start: start, End: start + length, Flags: vmf, shm: obj.s, Ops: ops}
-	v.open()
+	v.open(mm)
 	mm.insert(v)
 	return start, nil
 }

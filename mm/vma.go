@@ -48,6 +48,9 @@ type VMA struct {
 	File  *FileBacking // nil for anonymous memory
 
 	shm *shmem // MAP_SHARED|MAP_ANONYMOUS or a SysV segment: the object holding the pages
+	// cache is the page cache of a mapped file (vm_file->f_mapping): the
+	// VMA holds a reference to it, so the file outlives close and unlink.
+	cache *PageCache
 	// Ops, when set, hears of every copy and removal of the VMA (vm_ops):
 	// a SysV shared memory attach counts its mappings with it. Such VMAs
 	// never merge, as in Linux (a vm_ops->close forbids it).
@@ -55,7 +58,13 @@ type VMA struct {
 }
 
 // Anonymous reports whether the VMA has no file behind it.
-func (v *VMA) Anonymous() bool { return v.File == nil }
+func (v *VMA) Anonymous() bool { return v.File == nil && v.cache == nil }
+
+// PageCache is the page cache of the mapped file, nil for other VMAs.
+func (v *VMA) PageCache() *PageCache { return v.cache }
+
+// privateAnon reports private anonymous memory (no file, no shared object).
+func (v *VMA) privateAnon() bool { return v.File == nil && v.shm == nil && v.cache == nil }
 
 func (v *VMA) contains(va uint64) bool { return va >= v.Start && va < v.End }
 
@@ -100,10 +109,11 @@ func (v *VMA) exclusiveFlags() uint64 {
 
 // mergeable reports whether b can be appended to a (vma_merge's test).
 func mergeable(a, b *VMA) bool {
-	if a.End != b.Start || a.Flags != b.Flags || a.File != b.File || a.shm != b.shm || a.Ops != nil || b.Ops != nil {
+	if a.End != b.Start || a.Flags != b.Flags || a.File != b.File || a.shm != b.shm || a.cache != b.cache ||
+		a.Ops != nil || b.Ops != nil {
 		return false
 	}
-	if a.File != nil || a.shm != nil {
+	if a.File != nil || a.shm != nil || a.cache != nil {
 		return a.PgOff+(a.End-a.Start)>>pageShift == b.PgOff
 	}
 	return true
@@ -189,7 +199,7 @@ func (mm *MM) split(i int, addr uint64) {
 	n.Start = addr
 	n.PgOff = v.PgOff + (addr-v.Start)>>pageShift
 	v.End = addr
-	n.open()
+	n.open(mm)
 	mm.vmas = append(mm.vmas, nil)
 	copy(mm.vmas[i+2:], mm.vmas[i+1:])
 	mm.vmas[i+1] = &n
@@ -228,7 +238,7 @@ func (mm *MM) mergeAround(i, j int) {
 		a, b := mm.vmas[k-1], mm.vmas[k]
 		if mergeable(a, b) {
 			a.End = b.End
-			b.close()
+			b.close(mm)
 			mm.vmas = append(mm.vmas[:k], mm.vmas[k+1:]...)
 		}
 	}

@@ -89,7 +89,11 @@ func (k *Kernel) prepareExec(t *Task, filename string, target execTarget, argv, 
 	cred := t.Cred().execCreds()
 	aux.UID, aux.EUID, aux.GID, aux.EGID = uint64(cred.UID), uint64(cred.EUID), uint64(cred.GID), uint64(cred.EGID)
 	stack := stackRlimitAS{newMM, t.Signal.Rlimit(RLIMIT_STACK).Cur, k.vdsoPages}
-	entry, sp, err := binfmt.LoadElfBinary(stack, image, argv, envp, aux, random)
+	var as binfmt.AddressSpace = stack
+	if c := k.imageCache(p, image); c != nil {
+		as = imageAS{stack, c} // the text comes from the page cache
+	}
+	entry, sp, err := binfmt.LoadElfBinary(as, image, argv, envp, aux, random)
 	if err != nil {
 		newMM.Release()
 		return nil, err

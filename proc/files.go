@@ -153,6 +153,7 @@ func (fs *FilesStruct) Close(fd int) error {
 	of := fs.fds[fd].file
 	fs.fds[fd] = fdEntry{}
 	fs.mu.Unlock()
+	mqFlush(of, fs.owner)
 	of.put()
 	return nil
 }
@@ -176,6 +177,7 @@ func (fs *FilesStruct) Dup2(oldfd, newfd int, cloexec bool) error {
 	fs.fds[newfd] = fdEntry{of, cloexec}
 	fs.mu.Unlock()
 	if old != nil {
+		mqFlush(old, fs.owner)
 		old.put()
 	}
 	return nil
@@ -232,6 +234,7 @@ func (fs *FilesStruct) closeOnExec() {
 	}
 	fs.mu.Unlock()
 	for _, of := range closing {
+		mqFlush(of, fs.owner)
 		of.put()
 	}
 }
@@ -244,6 +247,7 @@ func (fs *FilesStruct) closeAll() {
 	fs.mu.Unlock()
 	for _, e := range fds {
 		if e.file != nil {
+			mqFlush(e.file, fs.owner)
 			e.file.put()
 		}
 	}

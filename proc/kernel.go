@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"tamix/fs"
+	"tamix/ipc/mqueue"
 	"tamix/ipc/sysv"
 	"tamix/mm"
 	"tamix/net/unix"
@@ -36,6 +37,10 @@ type Kernel struct {
 	VFS *vfs.FS
 	// IPC holds the System V IPC objects (init_ipc_ns).
 	IPC *sysv.Namespace
+	// MQueue holds the POSIX message queues (the mqueue mount of
+	// init_ipc_ns); made on first use when nil.
+	MQueue *mqueue.Namespace
+	mqOnce sync.Once
 	// HWCap is CPUID.1:EDX, reported to programs as AT_HWCAP.
 	HWCap uint64
 	// Resched asks CPU cpu to reschedule (a reschedule IPI on the machine).

@@ -14,16 +14,17 @@ const PIDMax = 32768
 type pidTable struct {
 	tasks map[int]*Task
 	last  int
+	max   int // pid_max: PIDs are below it (/proc/sys/kernel/pid_max)
 }
 
 const reservedPIDs = 300
 
-func (p *pidTable) init() { p.tasks = map[int]*Task{} }
+func (p *pidTable) init() { p.tasks, p.max = map[int]*Task{}, PIDMax }
 
 func (p *pidTable) alloc(t *Task) (int, bool) {
-	for tries := 0; tries < PIDMax; tries++ {
+	for tries := 0; tries < p.max; tries++ {
 		pid := p.last + 1
-		if pid >= PIDMax {
+		if pid >= p.max {
 			pid = reservedPIDs
 		}
 		p.last = pid
@@ -60,7 +61,7 @@ func (k *Kernel) allocPid(parent, c *Task, setTID int) (int, error) {
 		}
 		return pid, nil
 	}
-	if setTID < 1 || setTID >= PIDMax {
+	if setTID < 1 || setTID >= k.pids.max {
 		return 0, errno.EINVAL
 	}
 	if cr := parent.Cred(); !cr.Capable(CAP_SYS_ADMIN) && !cr.Capable(CAP_CHECKPOINT_RESTORE) {

@@ -93,8 +93,8 @@ func (s *SignalStruct) Rlimit(res int) Rlimit {
 // nofile is RLIMIT_NOFILE's soft limit as a descriptor bound.
 func (s *SignalStruct) nofile() int {
 	cur := s.Rlimit(RLIMIT_NOFILE).Cur
-	if cur > sysctlNrOpen { // cannot be: the hard limit is at most nr_open
-		cur = sysctlNrOpen
+	if n := uint64(NrOpen()); cur > n { // expand_files stops at nr_open
+		cur = n
 	}
 	return int(cur)
 }
@@ -118,7 +118,7 @@ func (k *Kernel) doPrlimit(p *Task, res uint64, newLim, oldLim *Rlimit) error {
 		if newLim.Cur > newLim.Max {
 			return errno.EINVAL
 		}
-		if res == RLIMIT_NOFILE && newLim.Max > sysctlNrOpen {
+		if res == RLIMIT_NOFILE && newLim.Max > uint64(NrOpen()) {
 			return errno.EPERM
 		}
 		// Raising the hard limit needs CAP_SYS_RESOURCE: every process

@@ -30,7 +30,8 @@ var Utsname = struct{ Sysname, Nodename, Release, Version, Machine, Domainname s
 
 func sysUname(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	var b [6 * 65]byte
-	for i, s := range []string{Utsname.Sysname, Utsname.Nodename, Utsname.Release, Utsname.Version, Utsname.Machine, Utsname.Domainname} {
+	sys, node, rel, ver, mach, dom := UTS()
+	for i, s := range []string{sys, node, rel, ver, mach, dom} {
 		copy(b[i*65:i*65+64], s)
 	}
 	return 0, t.copyOut(a[0], b[:])

@@ -7,6 +7,7 @@ import (
 	"tamix/errno"
 	"tamix/fs"
 	"tamix/ipc"
+	"tamix/ipc/mqueue"
 	"tamix/mm"
 	"tamix/net/unix"
 	"tamix/vfs"
@@ -244,6 +245,9 @@ func (k *Kernel) statOpenFile(f fs.File) vfs.Stat {
 	if s, ok := f.(*unix.Sock); ok {
 		// A sockfs inode: S_IFSOCK, rwx for all (sock_alloc).
 		return vfs.Stat{Dev: vfs.Mkdev(0, 8), Ino: s.Ino, Nlink: 1, Mode: vfs.S_IFSOCK | 0o777, Blksize: 4096}
+	}
+	if mf, ok := f.(*mqueue.File); ok {
+		return mqStat(mf)
 	}
 	if s, ok := k.VFS.StatFile(f); ok {
 		return s

@@ -128,6 +128,14 @@ func (k *Kernel) regularRW(t *Task, of *OpenFile, f *vfs.RegFile, write bool, io
 	}
 	var done uint64
 	var err error
+	if write {
+		if total, err = k.fsizeLimit(t, k.writePos(f, appending), total); err != nil {
+			if appending {
+				f.UnlockAppend()
+			}
+			return 0, err
+		}
+	}
 	for done < total {
 		var n uint64
 		n, err = k.doRW(t, of, write, skipIovec(iov, done), total-done, appending && done == 0)
@@ -472,8 +480,15 @@ func sysFcntl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		if a[1] == F_GETPIPE_SZ {
 			return uint64(pf.Pipe().Size()), nil
 		}
-		size, err := pf.Pipe().SetSize(uint64(uint32(a[2])))
+		// pipe_set_size: growing past pipe-max-size needs CAP_SYS_RESOURCE.
+		want := uint64(uint32(a[2]))
+		if want > uint64(ipc.PipeMaxSize()) && int(want) > pf.Pipe().Size() && !t.Cred().Capable(CAP_SYS_RESOURCE) {
+			return 0, errno.EPERM
+		}
+		size, err := pf.Pipe().SetSize(want)
 		return uint64(size), err
+	case F_ADD_SEALS, F_GET_SEALS:
+		return sealsFcntl(of, a[1], a[2])
 	}
 	return 0, errno.EINVAL
 }

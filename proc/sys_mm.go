@@ -25,13 +25,7 @@ const mapAnonymous = 0x20
 func sysMmap(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	flags := int(a[3])
 	if flags&mapAnonymous == 0 {
-		// File mappings need the page cache in mm: its file VMAs only
-		// copy ELF images, so no open file (tmpfs files included) can be
-		// mapped yet.
-		if err := t.checkFD(int(int32(a[4]))); err != nil {
-			return 0, errno.EBADF
-		}
-		return 0, errno.ENODEV
+		return k.mmapFile(t, a[0], a[1], int(a[2]), flags, int(int32(a[4])), a[5])
 	}
 	addr, err := t.MM.Mmap(a[0], a[1], int(a[2]), flags, nil, a[5])
 	return addr, asErrno(err)

@@ -71,6 +71,9 @@ func (k *Kernel) doPread(t *Task, fd int, buf, count uint64, pos int64, write bo
 		return 0, err
 	}
 	count = min(count, maxRWCount)
+	if count, err = k.positionalFsizeLimit(t, p, write, pos, count); err != nil {
+		return 0, err
+	}
 	if count == 0 {
 		// The file is still asked: a directory answers EISDIR.
 		var n int
@@ -100,6 +103,9 @@ func (k *Kernel) doPreadv(t *Task, fd int, iovVA, vlen uint64, pos int64, write 
 		return 0, err
 	}
 	if err := rwVerifyArea(pos, total); err != nil {
+		return 0, err
+	}
+	if total, err = k.positionalFsizeLimit(t, p, write, pos, total); err != nil {
 		return 0, err
 	}
 	return t.positionalRW(p, write, iov, total, pos)

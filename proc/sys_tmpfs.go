@@ -119,6 +119,9 @@ func sysTruncate(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := k.truncateLimit(t, ino, length); err != nil {
+		return 0, err
+	}
 	return 0, v.As(t).Truncate(ino, length)
 }
 
@@ -141,6 +144,9 @@ func sysFtruncate(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	v, err := k.namespace()
 	if err != nil {
+		return 0, err
+	}
+	if err := k.truncateLimit(t, f.Inode(), length); err != nil {
 		return 0, err
 	}
 	return 0, v.Truncate(f.Inode(), length)

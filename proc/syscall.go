@@ -86,6 +86,8 @@ const (
 	SYS_prctl                  = 157
 	SYS_arch_prctl             = 158
 	SYS_setrlimit              = 160
+	SYS_sethostname            = 170
+	SYS_setdomainname          = 171
 	SYS_gettid                 = 186
 	SYS_tkill                  = 200
 	SYS_time                   = 201

@@ -29,12 +29,18 @@ func (f *File) Inode() *vfs.Inode { return f.ino }
 
 // render produces the file's content now.
 func (f *File) render() ([]byte, error) {
-	if f.n.kind == kGlobal {
+	switch f.n.kind {
+	case kGlobal:
 		return f.n.gent.show(f.fs)
+	case kSysFile:
+		return []byte(f.n.sysent.show(f.fs) + "\n"), nil
 	}
 	t := f.n.task
 	if !f.fs.alive(t) {
 		return nil, errno.ESRCH // get_proc_task found no task
+	}
+	if f.n.kind == kFdinfoFile {
+		return f.fs.showFdinfo(t, f.n.fd)
 	}
 	return f.n.pent.show(f.fs, t, !f.n.thread)
 }
@@ -66,7 +72,13 @@ func (f *File) Write(p []byte) (int, error) {
 	if f.flags&fs.O_ACCMODE == fs.O_RDONLY {
 		return 0, errno.EBADF
 	}
-	if f.n.kind == kGlobal {
+	if f.n.kind == kSysFile {
+		if err := f.n.sysent.write(f.fs, p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	if f.n.kind == kGlobal || f.n.kind == kFdinfoFile {
 		return 0, errno.EIO
 	}
 	if f.n.pent.write == nil {
@@ -112,3 +124,10 @@ func (f *File) Wait() *fs.WaitQueue { return &quiet }
 
 // Release implements fs.File.
 func (f *File) Release() {}
+
+// Pos is the file's position (fdinfo's pos).
+func (f *File) Pos() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pos
+}

@@ -19,6 +19,7 @@ type pidEntry struct {
 	name     string
 	mode     uint32 // permissions
 	tgidOnly bool   // not under task/TID
+	tidOnly  bool   // only under task/TID
 	// show renders the file for t; whole is the thread-group view
 	// (/proc/PID), not the per-thread one (/proc/PID/task/TID).
 	show  func(f *FS, t *proc.Task, whole bool) ([]byte, error)
@@ -39,16 +40,22 @@ func (e *pidEntry) idx() uint64 {
 var pidEntries = []pidEntry{
 	{name: "task", mode: 0o555, tgidOnly: true},
 	{name: "fd", mode: 0o500},
+	{name: "fdinfo", mode: 0o500},
 	{name: "environ", mode: 0o400, show: showEnviron},
 	{name: "status", mode: 0o444, show: showStatus},
+	{name: "limits", mode: 0o444, show: showLimits},
 	{name: "sched", mode: 0o644, show: showSched},
 	{name: "comm", mode: 0o644, show: showComm, write: writeComm},
 	{name: "cmdline", mode: 0o444, show: showCmdline},
 	{name: "stat", mode: 0o444, show: showStat},
 	{name: "statm", mode: 0o444, show: showStatm},
 	{name: "maps", mode: 0o444, show: showMaps},
+	{name: "children", mode: 0o444, tidOnly: true, show: showChildren},
 	{name: "cwd", mode: 0o777, link: linkCwd},
+	{name: "root", mode: 0o777, link: linkRoot},
 	{name: "exe", mode: 0o777, link: linkExe},
+	{name: "wchan", mode: 0o444, show: showWchan},
+	{name: "schedstat", mode: 0o444, show: showSchedstat},
 }
 
 // USER_HZ: the unit of clock_t in /proc (nsec_to_clock_t).
@@ -468,6 +475,13 @@ func showMaps(f *FS, t *proc.Task, whole bool) ([]byte, error) {
 			name = "[vdso]"
 		case m.VDSO != 0 && v.End == m.VDSO:
 			name = "[vvar]"
+		case v.PageCache() != nil:
+			// A mapped file: its path, " (deleted)" once unlinked;
+			// a memfd shows as "/memfd:NAME (deleted)".
+			off = v.PgOff * mm.PageSize
+			if in, ok := v.PageCache().Owner.(*vfs.Inode); ok {
+				name, dev, ino = inodePath(in), in.Dev, in.Ino
+			}
 		case v.File != nil:
 			off = v.PgOff * mm.PageSize
 			if name = f.imagePath(v.File); name != "" {
@@ -529,6 +543,11 @@ func linkExe(f *FS, t *proc.Task) (string, error) {
 		return "", errno.ENOENT
 	}
 	for _, v := range m.VMAs() {
+		if c := v.PageCache(); c != nil {
+			if in, ok := c.Owner.(*vfs.Inode); ok {
+				return inodePath(in), nil
+			}
+		}
 		if p := f.imagePath(v.File); p != "" {
 			return p, nil
 		}

@@ -8,10 +8,14 @@
 //	/proc/self, /proc/thread-self     symbolic links to the caller's directories
 //	/proc/PID/                        one per thread group (any TID is found too)
 //	    stat status statm sched comm cmdline environ maps   files
-//	    cwd exe                                            links
+//	    limits schedstat wchan
+//	    cwd root exe                                       links
 //	    fd/N                                               links to the open files
-//	    task/TID/                                          the same per thread
+//	    fdinfo/N                                           their position and flags
+//	    task/TID/                                          the same per thread,
+//	                                                       with children
 //	/proc/meminfo cpuinfo uptime loadavg stat version
+//	/proc/sys/kernel, /proc/sys/fs                     sysctl files (sys.go)
 //
 // It plugs into the namespace through vfs.Synthetic (vfs.FS.Mount), so the
 // path walk, stat, getdents64 and the descriptor table treat it like any
@@ -91,6 +95,10 @@ const (
 	kPidFile             // stat, status…
 	kPidLink             // cwd, exe
 	kSysvipcDir          // /proc/sysvipc
+	kFdinfoDir           // fdinfo
+	kFdinfoFile          // fdinfo/N
+	kSysDir              // /proc/sys and its directories
+	kSysFile             // a sysctl file
 )
 
 // node is what a /proc inode stands for (its i_private).
@@ -101,6 +109,8 @@ type node struct {
 	pent   *pidEntry
 	gent   *globalEntry
 	fd     int
+	sysdir string       // kSysDir: the path under /proc/sys ("" for sys)
+	sysent *sysctlEntry // kSysFile
 }
 
 func nodeOf(ino *vfs.Inode) *node {
@@ -126,11 +136,13 @@ func taskIno(tid int, view int, idx int) uint64 {
 
 // Views of per-task inodes (taskIno).
 const (
-	viewPid   = 0 // /proc/PID/…
-	viewTid   = 1 // /proc/PID/task/TID/…
-	viewPidFd = 2 // /proc/PID/fd/N
-	viewTidFd = 3 // /proc/PID/task/TID/fd/N
-	viewTask  = 4 // /proc/PID/task
+	viewPid       = 0 // /proc/PID/…
+	viewTid       = 1 // /proc/PID/task/TID/…
+	viewPidFd     = 2 // /proc/PID/fd/N
+	viewTidFd     = 3 // /proc/PID/task/TID/fd/N
+	viewTask      = 4 // /proc/PID/task
+	viewPidFdinfo = 5 // /proc/PID/fdinfo/N
+	viewTidFdinfo = 6 // /proc/PID/task/TID/fdinfo/N
 )
 
 func (n *node) view(fd bool) int {
@@ -143,6 +155,13 @@ func (n *node) view(fd bool) int {
 		return viewTid
 	}
 	return viewPid
+}
+
+func (n *node) fdinfoView() int {
+	if n.thread {
+		return viewTidFdinfo
+	}
+	return viewPidFdinfo
 }
 
 // nameToInt parses a PID or descriptor name as name_to_int does: decimal,
@@ -179,6 +198,8 @@ func (f *FS) Lookup(caller any, dir *vfs.Inode, name string) (*vfs.Inode, error)
 			return f.v.NewSyntheticInode(dir, name, threadSelfIno, vfs.S_IFLNK|0o777, 1, &node{kind: kThreadSelf}), nil
 		case "sysvipc":
 			return f.sysvipcDir(dir), nil
+		case "sys":
+			return f.sysDir(dir, ""), nil
 		}
 		pid, ok := nameToInt(name)
 		if !ok || pid == 0 {
@@ -195,7 +216,7 @@ func (f *FS) Lookup(caller any, dir *vfs.Inode, name string) (*vfs.Inode, error)
 		}
 		for i := range pidEntries {
 			e := &pidEntries[i]
-			if e.name != name || n.thread && e.tgidOnly {
+			if e.name != name || n.thread && e.tgidOnly || !n.thread && e.tidOnly {
 				continue
 			}
 			return f.pidEntryInode(dir, n, e), nil
@@ -212,6 +233,18 @@ func (f *FS) Lookup(caller any, dir *vfs.Inode, name string) (*vfs.Inode, error)
 		return f.taskDir(dir, name, t, true), nil
 	case kSysvipcDir:
 		return f.lookupSysvipc(dir, name)
+	case kSysDir:
+		return f.lookupSys(dir, n, name)
+	case kFdinfoDir:
+		fd, ok := nameToInt(name)
+		if !ok || !f.alive(n.task) {
+			return nil, errno.ENOENT
+		}
+		if _, ok := f.fileOf(n.task, fd); !ok {
+			return nil, errno.ENOENT
+		}
+		return f.v.NewSyntheticInode(dir, name, taskIno(n.task.PID, n.fdinfoView(), fd), vfs.S_IFREG|0o444, 1,
+			&node{kind: kFdinfoFile, task: n.task, thread: n.thread, fd: fd}), nil
 	case kFdDir:
 		fd, ok := nameToInt(name)
 		if !ok || !f.alive(n.task) {
@@ -242,6 +275,9 @@ func (f *FS) pidEntryInode(dir *vfs.Inode, n *node, e *pidEntry) *vfs.Inode {
 	case e.name == "task":
 		nn.kind = kTaskDir
 		return f.v.NewSyntheticInode(dir, e.name, taskIno(n.task.PID, viewTask, 0), vfs.S_IFDIR|e.mode, 3, nn)
+	case e.name == "fdinfo":
+		nn.kind = kFdinfoDir
+		return f.v.NewSyntheticInode(dir, e.name, taskIno(n.task.PID, n.view(false), idx), vfs.S_IFDIR|e.mode, 2, nn)
 	case e.name == "fd":
 		nn.kind = kFdDir
 		return f.v.NewSyntheticInode(dir, e.name, taskIno(n.task.PID, n.view(false), idx), vfs.S_IFDIR|e.mode, 2, nn)
@@ -263,19 +299,17 @@ func (f *FS) Readdir(dir *vfs.Inode) ([]vfs.Dirent, error) {
 		// The registered entries first, in the order of their tree (by
 		// length, then by name), then self, thread-self and the
 		// thread-group leaders by PID (proc_pid_readdir).
-		sysvipc := vfs.Dirent{Ino: sysvipcIno, Type: vfs.DT_DIR, Name: "sysvipc"}
-		placed := false
+		// The directories take their places in the tree among the files.
+		dirs := []vfs.Dirent{{Ino: sysIno, Type: vfs.DT_DIR, Name: "sys"}, {Ino: sysvipcIno, Type: vfs.DT_DIR, Name: "sysvipc"}}
 		for i := range sortedGlobals {
 			g := sortedGlobals[i]
-			if !placed && (len(g.name) > len(sysvipc.Name) || len(g.name) == len(sysvipc.Name) && g.name > sysvipc.Name) {
-				out = append(out, sysvipc) // the directory's place in the tree
-				placed = true
+			for len(dirs) > 0 && (len(g.name) > len(dirs[0].Name) || len(g.name) == len(dirs[0].Name) && g.name > dirs[0].Name) {
+				out = append(out, dirs[0])
+				dirs = dirs[1:]
 			}
 			out = append(out, vfs.Dirent{Ino: g.ino(), Type: vfs.DT_REG, Name: g.name})
 		}
-		if !placed {
-			out = append(out, sysvipc)
-		}
+		out = append(out, dirs...)
 		out = append(out, vfs.Dirent{Ino: selfIno, Type: vfs.DT_LNK, Name: "self"},
 			vfs.Dirent{Ino: threadSelfIno, Type: vfs.DT_LNK, Name: "thread-self"})
 		for _, t := range f.k.Tasks() {
@@ -289,12 +323,12 @@ func (f *FS) Readdir(dir *vfs.Inode) ([]vfs.Dirent, error) {
 		}
 		for i := range pidEntries {
 			e := &pidEntries[i]
-			if n.thread && e.tgidOnly {
+			if n.thread && e.tgidOnly || !n.thread && e.tidOnly {
 				continue
 			}
 			typ := byte(vfs.DT_REG)
 			switch {
-			case e.name == "task" || e.name == "fd":
+			case e.name == "task" || e.name == "fd" || e.name == "fdinfo":
 				typ = vfs.DT_DIR
 			case e.link != nil:
 				typ = vfs.DT_LNK
@@ -314,6 +348,16 @@ func (f *FS) Readdir(dir *vfs.Inode) ([]vfs.Dirent, error) {
 		}
 	case kSysvipcDir:
 		out = readdirSysvipc()
+	case kSysDir:
+		out = readdirSys(n.sysdir)
+	case kFdinfoDir:
+		if !f.alive(n.task) || n.task.Files == nil {
+			return nil, errno.ENOENT
+		}
+		fds, _ := n.task.Files.FDs()
+		for _, d := range fds {
+			out = append(out, vfs.Dirent{Ino: taskIno(n.task.PID, n.fdinfoView(), d.FD), Type: vfs.DT_REG, Name: strconv.Itoa(d.FD)})
+		}
 	case kFdDir:
 		if !f.alive(n.task) || n.task.Files == nil {
 			return nil, errno.ENOENT
@@ -351,7 +395,14 @@ func (f *FS) threads(t *proc.Task) []*proc.Task {
 func (f *FS) Open(ino *vfs.Inode, flags int) (fs.File, error) {
 	n := nodeOf(ino)
 	switch n.kind {
-	case kGlobal, kPidFile:
+	case kGlobal, kPidFile, kFdinfoFile:
+		return &File{fs: f, ino: ino, n: n, flags: flags}, nil
+	case kSysFile:
+		// proc_sys_permission: a file without write permission refuses
+		// writers, root included.
+		if flags&fs.O_ACCMODE != fs.O_RDONLY && n.sysent.write == nil {
+			return nil, errno.EACCES
+		}
 		return &File{fs: f, ino: ino, n: n, flags: flags}, nil
 	}
 	return nil, errno.ENXIO
@@ -430,13 +481,20 @@ func (f *FS) describe(file fs.File) string {
 // namespace lock (the namespace may hold it while a link is followed).
 func inodePath(ino *vfs.Inode) string {
 	var parts []string
-	for d := ino; d.Parent() != d; d = d.Parent() {
+	deleted := ""
+	d := ino
+	if d.Parent() == nil && d.DeletedFrom() != nil {
+		// An unlinked file: its dentry still has its d_parent.
+		parts, deleted, d = append(parts, d.Name()), " (deleted)", d.DeletedFrom()
+	}
+	for ; d.Parent() != d; d = d.Parent() {
 		parts = append(parts, d.Name())
 		if d.Parent() == nil {
-			return "/" + strings.Join(reverse(parts), "/") + " (deleted)"
+			deleted = " (deleted)"
+			break
 		}
 	}
-	return "/" + strings.Join(reverse(parts), "/")
+	return "/" + strings.Join(reverse(parts), "/") + deleted
 }
 
 func reverse(s []string) []string {

@@ -29,7 +29,7 @@ type env struct {
 
 const frames = 2048
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{now: 5_250_000_000}
 	const base = 1 << 20
@@ -401,15 +401,16 @@ func TestListings(t *testing.T) {
 	q := e.process(t, nil, "two")
 	names, err := e.list(t, p, "/proc")
 	require.NoError(t, err)
-	assert.Equal(t, []string{".", "..", "stat", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "version",
+	assert.Equal(t, []string{".", "..", "sys", "stat", "uptime", "cpuinfo", "loadavg", "meminfo", "sysvipc", "version",
 		"self", "thread-self", strconv.Itoa(p.PID), strconv.Itoa(q.PID)}, names)
 	names, err = e.list(t, p, "/proc/self")
 	require.NoError(t, err)
-	assert.Equal(t, []string{".", "..", "task", "fd", "environ", "status", "sched", "comm", "cmdline",
-		"stat", "statm", "maps", "cwd", "exe"}, names)
+	assert.Equal(t, []string{".", "..", "task", "fd", "fdinfo", "environ", "status", "limits", "sched", "comm", "cmdline",
+		"stat", "statm", "maps", "cwd", "root", "exe", "wchan", "schedstat"}, names)
 	names, err = e.list(t, p, fmt.Sprintf("/proc/self/task/%d", p.PID))
 	require.NoError(t, err)
 	assert.NotContains(t, names, "task")
+	assert.Contains(t, names, "children") // per thread only
 	names, err = e.list(t, p, "/proc/self/task")
 	require.NoError(t, err)
 	assert.Equal(t, []string{".", "..", strconv.Itoa(p.PID)}, names)

@@ -109,7 +109,9 @@ func (c Caller) Open(base *Inode, path string, flags int, perm uint32) (*Inode, 
 		return nil, err
 	}
 	if flags&fs.O_TRUNC != 0 && ino.IsReg() {
-		v.truncate(ino, 0) // handle_truncate
+		if err := v.truncate(ino, 0); err != nil { // handle_truncate
+			return nil, err
+		}
 	}
 	return ino, nil
 }

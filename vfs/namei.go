@@ -573,8 +573,7 @@ func (v *FS) Truncate(ino *Inode, size int64) error {
 	case size < 0:
 		return errno.EINVAL
 	}
-	v.truncate(ino, size)
-	return nil
+	return v.truncate(ino, size)
 }
 
 // InodeOf is the inode an open file refers to (file_inode), nil for files

@@ -70,6 +70,10 @@ func (i *Inode) Name() string { return i.name }
 // Parent is the inode's directory.
 func (i *Inode) Parent() *Inode { return i.parent }
 
+// DeletedFrom is the directory of the last name of an unlinked file (nil
+// for others).
+func (i *Inode) DeletedFrom() *Inode { return i.deletedFrom }
+
 // IsLink tests for a symbolic link.
 func (i *Inode) IsLink() bool { return i.Mode&S_IFMT == S_IFLNK }
 

@@ -10,9 +10,10 @@ import (
 )
 
 // tmpfs file data (mm/shmem.c): a regular file of a writable mount keeps
-// its bytes in page-sized frames indexed by page number. A page that was
-// never written is a hole and reads as zeros; st_blocks counts the pages
-// there are. Every page counts against the mount's size limit (ENOSPC).
+// its bytes in its page cache (mm.PageCache), page-sized frames indexed by
+// page number, which mmap maps as they are. A page that was never written
+// is a hole and reads as zeros; st_blocks counts the pages there are.
+// Every page counts against the mount's size limit (ENOSPC).
 
 // PageSize is the size of one page of file data.
 const PageSize = mm.PageSize
@@ -31,20 +32,16 @@ const (
 // takes its pages from the page allocator: mm.FrameAllocator.
 type Frames interface {
 	Alloc() (uint64, error) // a zeroed frame
+	Get(pa uint64)
 	Put(pa uint64)
 	TotalCount() int
 	Mem() mm.PhysMemory
 }
 
-// page is one page of a file: a frame, or Go memory when there is no
-// frame allocator.
-type page struct {
-	pa  uint64
-	mem *[PageSize]byte
-}
-
-// pageStore allocates file pages within the size limit (shmem_sb_info's
-// max_blocks and used_blocks).
+// pageStore is the mm.PageSource of a tmpfs mount: it allocates file
+// pages within the size limit (shmem_sb_info's max_blocks and
+// used_blocks). Put is the page cache dropping a page: the page no longer
+// counts, though its frame lives on while a mapping still maps it.
 type pageStore struct {
 	frames    Frames
 	mu        sync.Mutex
@@ -53,7 +50,7 @@ type pageStore struct {
 
 func newPageStore(f Frames, max int) *pageStore {
 	if max <= 0 {
-		if f != nil {
+		if _, heap := f.(*heapFrames); !heap {
 			max = f.TotalCount() / 2 // tmpfs's default size: half the RAM
 		} else {
 			max = 64 << 20 / PageSize
@@ -62,37 +59,36 @@ func newPageStore(f Frames, max int) *pageStore {
 	return &pageStore{frames: f, max: max}
 }
 
-// alloc returns a zeroed page, or ENOSPC past the limit or when memory is
+// Alloc returns a zeroed page, or ENOSPC past the limit or when memory is
 // short.
-func (s *pageStore) alloc() (*page, error) {
+func (s *pageStore) Alloc() (uint64, error) {
 	s.mu.Lock()
 	if s.used >= s.max {
 		s.mu.Unlock()
-		return nil, errno.ENOSPC
+		return 0, errno.ENOSPC
 	}
 	s.used++
 	s.mu.Unlock()
-	if s.frames == nil {
-		return &page{mem: new([PageSize]byte)}, nil
-	}
 	pa, err := s.frames.Alloc()
 	if err != nil {
 		s.mu.Lock()
 		s.used--
 		s.mu.Unlock()
-		return nil, errno.ENOSPC
+		return 0, errno.ENOSPC
 	}
-	return &page{pa: pa, mem: s.frames.Mem().Page(pa)}, nil
+	return pa, nil
 }
 
-func (s *pageStore) free(p *page) {
-	if s.frames != nil {
-		s.frames.Put(p.pa)
-	}
+func (s *pageStore) Get(pa uint64) { s.frames.Get(pa) }
+
+func (s *pageStore) Put(pa uint64) {
+	s.frames.Put(pa)
 	s.mu.Lock()
 	s.used--
 	s.mu.Unlock()
 }
+
+func (s *pageStore) Mem() mm.PhysMemory { return s.frames.Mem() }
 
 // TmpfsUsage reports the pages of file data in use and the limit (statfs's
 // f_blocks - f_bfree and f_blocks, in pages).
@@ -102,12 +98,25 @@ func (v *FS) TmpfsUsage() (used, max int) {
 	return v.store.used, v.store.max
 }
 
+// pageCache returns a tmpfs file's page cache, which holds its data,
+// making it on first use. ino.mu is held.
+func (v *FS) pageCache(ino *Inode) *mm.PageCache {
+	if ino.cache == nil {
+		ino.cache = mm.NewPageCache(v.store, 0, nil)
+		ino.cache.Owner = ino
+	}
+	return ino.cache
+}
+
 // fileSize is a regular file's size; ino.mu is held for a tmpfs file.
 func (i *Inode) fileSize() int64 {
 	if i.readOnly {
 		return int64(len(i.data))
 	}
-	return i.size
+	if i.cache == nil {
+		return 0
+	}
+	return i.cache.Size()
 }
 
 // readAt copies file bytes at off into p (shmem_file_read_iter) and returns
@@ -122,22 +131,10 @@ func (v *FS) readAt(ino *Inode, p []byte, off int64) int {
 	ino.mu.Lock()
 	defer ino.mu.Unlock()
 	ino.accessed(v.now())
-	if off >= ino.size {
+	if ino.cache == nil {
 		return 0
 	}
-	n := int(min(int64(len(p)), ino.size-off))
-	for done := 0; done < n; {
-		pos := off + int64(done)
-		po := int(pos % PageSize)
-		c := min(PageSize-po, n-done)
-		if pg := ino.pages[pos/PageSize]; pg != nil {
-			copy(p[done:done+c], pg.mem[po:])
-		} else {
-			clear(p[done : done+c])
-		}
-		done += c
-	}
-	return n
+	return ino.cache.ReadAt(p, off)
 }
 
 // accessed updates the access time as relatime does: when it is not newer
@@ -152,12 +149,17 @@ func (i *Inode) accessed(now int64) {
 // (under the inode lock: O_APPEND writes do not interleave), allocating
 // pages as needed. It returns the bytes written and where they went; a
 // short count when the mount fills up, ENOSPC when nothing fits, EFBIG at
-// MaxFileSize. A write updates the modification and change times.
+// MaxFileSize, EPERM on a memfd sealed against it. A write updates the
+// modification and change times.
 func (v *FS) writeAt(ino *Inode, p []byte, off int64, appending bool) (int, int64, error) {
 	ino.mu.Lock()
 	defer ino.mu.Unlock()
+	c := v.pageCache(ino)
 	if appending {
-		off = ino.size
+		off = c.Size()
+	}
+	if ino.seals&(F_SEAL_WRITE|F_SEAL_FUTURE_WRITE) != 0 {
+		return 0, off, errno.EPERM
 	}
 	if len(p) == 0 {
 		return 0, off, nil
@@ -168,27 +170,12 @@ func (v *FS) writeAt(ino *Inode, p []byte, off int64, appending bool) (int, int6
 	if int64(len(p)) > MaxFileSize-off {
 		p = p[:MaxFileSize-off]
 	}
-	if ino.pages == nil {
-		ino.pages = map[int64]*page{}
+	if ino.seals&F_SEAL_GROW != 0 && off+int64(len(p)) > c.Size() {
+		return 0, off, errno.EPERM // shmem_write_begin
 	}
-	n := 0
-	var err error
-	for n < len(p) {
-		pos := off + int64(n)
-		pg := ino.pages[pos/PageSize]
-		if pg == nil {
-			if pg, err = v.store.alloc(); err != nil {
-				break
-			}
-			ino.pages[pos/PageSize] = pg
-		}
-		n += copy(pg.mem[pos%PageSize:], p[n:])
-	}
+	n, err := c.WriteAt(p, off)
 	if n == 0 {
 		return 0, off, err
-	}
-	if end := off + int64(n); end > ino.size {
-		ino.size = end
 	}
 	now := v.now()
 	ino.Mtime, ino.Ctime = now, now
@@ -196,43 +183,37 @@ func (v *FS) writeAt(ino *Inode, p []byte, off int64, appending bool) (int, int6
 }
 
 // truncate sets a tmpfs file's size (shmem_setattr): pages past the new
-// end are freed and the rest of the last page is zeroed, so that growing
-// the file again shows zeros; growing makes a hole.
-func (v *FS) truncate(ino *Inode, size int64) {
+// end are unmapped and freed and the rest of the last page is zeroed, so
+// that growing the file again shows zeros; growing makes a hole. EPERM on
+// a memfd sealed against it.
+func (v *FS) truncate(ino *Inode, size int64) error {
 	ino.mu.Lock()
 	defer ino.mu.Unlock()
-	if size < ino.size {
-		keep := (size + PageSize - 1) / PageSize
-		for idx, pg := range ino.pages {
-			if idx >= keep {
-				v.store.free(pg)
-				delete(ino.pages, idx)
-			}
-		}
-		if off := size % PageSize; off != 0 {
-			if pg := ino.pages[size/PageSize]; pg != nil {
-				clear(pg.mem[off:])
-			}
-		}
+	c := v.pageCache(ino)
+	if old := c.Size(); size < old && ino.seals&F_SEAL_SHRINK != 0 ||
+		size > old && ino.seals&F_SEAL_GROW != 0 {
+		return errno.EPERM
 	}
-	ino.size = size
+	c.Truncate(size)
 	now := v.now()
 	ino.Mtime, ino.Ctime = now, now
+	return nil
 }
 
-// maybeEvict frees the data of a file that has neither a name nor an open
-// descriptor any more (iput_final → shmem_evict_inode). Under v.mu.
+// maybeEvict drops the data of a file that has neither a name nor an open
+// descriptor any more (iput_final → shmem_evict_inode): the page cache
+// goes with the last mapping of it. Under v.mu.
 func (v *FS) maybeEvict(ino *Inode) {
 	if ino.Nlink != 0 || ino.opens != 0 || !ino.IsReg() || ino.readOnly {
 		return
 	}
 	ino.mu.Lock()
-	for idx, pg := range ino.pages {
-		v.store.free(pg)
-		delete(ino.pages, idx)
-	}
-	ino.size = 0
+	c := ino.cache
+	ino.cache = nil
 	ino.mu.Unlock()
+	if c != nil {
+		c.Put()
+	}
 }
 
 // seekHoleData is SEEK_DATA and SEEK_HOLE (shmem_file_llseek): the first
@@ -253,23 +234,18 @@ func (ino *Inode) seekHoleData(off int64, whence int) (int64, error) {
 		}
 		return size, nil
 	}
-	idx := off / PageSize
+	idx := uint64(off / PageSize)
 	if whence == SEEK_DATA {
-		first := int64(-1)
-		for k := range ino.pages {
-			if k >= idx && (first < 0 || k < first) {
-				first = k
-			}
-		}
-		if first < 0 {
+		first, ok := ino.cache.NextPage(idx)
+		if !ok {
 			return 0, errno.ENXIO
 		}
-		return max(off, first*PageSize), nil
+		return max(off, int64(first)*PageSize), nil
 	}
-	for ino.pages[idx] != nil {
+	for ino.cache.Has(idx) {
 		idx++
 	}
-	return min(max(off, idx*PageSize), size), nil
+	return min(max(off, int64(idx)*PageSize), size), nil
 }
 
 // blocks is st_blocks in 512-byte units.
@@ -277,8 +253,8 @@ func (i *Inode) blocks() int64 {
 	switch {
 	case i.IsReg() && i.readOnly:
 		return (int64(len(i.data)) + PageSize - 1) / PageSize * (PageSize / 512)
-	case i.IsReg():
-		return int64(len(i.pages)) * (PageSize / 512)
+	case i.IsReg() && i.cache != nil:
+		return int64(i.cache.Resident()) * (PageSize / 512)
 	case i.IsLink() && len(i.target)+1 > 128: // longer than SHORT_SYMLINK_LEN: a page
 		return PageSize / 512
 	}

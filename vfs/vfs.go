@@ -24,6 +24,7 @@ import (
 	"tamix/errno"
 	"tamix/fs"
 	"tamix/ipc"
+	"tamix/mm"
 )
 
 // File type and permission bits (include/uapi/linux/stat.h).
@@ -88,17 +89,20 @@ type Inode struct {
 	// name and parent place a directory (for "..", getcwd); another inode
 	// may have many names (hard links): these are the one it was made or
 	// renamed with, for /proc/PID/fd (parent nil: no name left).
-	name     string
-	parent   *Inode
-	children map[string]*Inode // directories
-	data     []byte            // regular files (the images)
-	pipe     *ipc.Pipe         // FIFOs
+	name   string
+	parent *Inode
+	// deletedFrom is the directory a file's last name was removed from:
+	// d_path still names it, with " (deleted)".
+	deletedFrom *Inode
+	children    map[string]*Inode // directories
+	data        []byte            // regular files (the images)
+	pipe        *ipc.Pipe         // FIFOs
 
 	// mu is i_rwsem for a file's data: pages, size and the timestamps.
 	// Lock order: FS.mu, then Inode.mu.
 	mu      sync.Mutex
-	pages   map[int64]*page  // tmpfs regular files: page index → data
-	size    int64            // tmpfs regular files
+	cache   *mm.PageCache    // tmpfs regular files: the data; images: once mapped
+	seals   uint32           // memfd seals (F_ADD_SEALS)
 	target  string           // symbolic links
 	opens   int              // open RegFiles: the data lives while > 0
 	cookies map[string]int64 // directories: each entry's readdir position
@@ -149,6 +153,7 @@ type FS struct {
 	devs    map[uint64]func() fs.File // character devices by rdev
 	conIno  *Inode
 	store   *pageStore // tmpfs data pages
+	frames  Frames     // Config.Frames, or Go memory standing in for frames
 
 	// caller belongs to the walk in progress (v.mu held): the task it
 	// resolves for (/proc/self), nil for none; cred is whom it acts as
@@ -163,7 +168,11 @@ func New(c Config) *FS {
 	if v.now == nil {
 		v.now = func() int64 { return 0 }
 	}
-	v.store = newPageStore(c.Frames, c.TmpfsPages)
+	v.frames = c.Frames
+	if v.frames == nil {
+		v.frames = newHeapFrames()
+	}
+	v.store = newPageStore(v.frames, c.TmpfsPages)
 	v.devs = map[uint64]func() fs.File{
 		RdevNull: func() fs.File { return nullFile{} },
 		RdevZero: func() fs.File { return zeroFile{} },
@@ -465,7 +474,7 @@ func (c Caller) Unlink(base *Inode, path string) error {
 func (v *FS) dropLink(ino *Inode) {
 	ino.Nlink--
 	if ino.Nlink == 0 {
-		ino.parent = nil
+		ino.deletedFrom, ino.parent = ino.parent, nil
 	}
 	ino.touch(v.now(), false)
 	v.maybeEvict(ino)

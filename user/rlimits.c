@@ -1,0 +1,89 @@
+/* rlimits: resource limits that stop a process.
+ *
+ * RLIMIT_FSIZE: a write crossing the limit is cut short, one at the limit
+ * fails with EFBIG and raises SIGXFSZ (ignored, caught, or killing by
+ * default), as do pwrite and growing ftruncate; shrinking is fine.
+ * RLIMIT_NOFILE: EMFILE. */
+#define _GNU_SOURCE
+#include "tamix_test.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+static char path[64];
+static volatile int xfsz;
+static void on_xfsz(int s) { (void)s; xfsz++; }
+
+static void fsize(void)
+{
+	static char buf[8000];
+	setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 10000, RLIM_INFINITY });
+	signal(SIGXFSZ, on_xfsz);
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	CHECK_EQ(write(fd, buf, sizeof buf), 8000, "8000 bytes under a 10000-byte limit");
+	CHECK_EQ(write(fd, buf, sizeof buf), 2000, "the next write is cut short at the limit");
+	CHECK_EQ(xfsz, 0, "no signal for a short write");
+	CHECK_ERR(write(fd, buf, 1), EFBIG, "a write at the limit is EFBIG");
+	CHECK_EQ(xfsz, 1, "and raises SIGXFSZ");
+	CHECK_EQ(write(fd, buf, 0), 0, "a zero-length write is not checked");
+	CHECK_ERR(pwrite(fd, buf, 10, 20000), EFBIG, "pwrite past the limit is EFBIG");
+	CHECK_EQ(pwrite(fd, buf, 10, 9995), 5, "pwrite across it is cut short");
+	CHECK_ERR(ftruncate(fd, 20000), EFBIG, "growing ftruncate past the limit is EFBIG");
+	CHECK_EQ(xfsz, 3, "each raised SIGXFSZ");
+	CHECK_EQ(ftruncate(fd, 5000), 0, "shrinking is fine");
+	int ap = open(path, O_WRONLY | O_APPEND);
+	CHECK_EQ(write(ap, buf, sizeof buf), 5000, "an O_APPEND write is limited from the end of the file");
+	close(ap);
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_ERR(write(fd, buf, 1), EFBIG, "with SIGXFSZ ignored: EFBIG all the same");
+	close(fd);
+	pid_t p = fork();
+	if (p == 0) {
+		signal(SIGXFSZ, SIG_DFL);
+		int f = open(path, O_WRONLY | O_APPEND);
+		write(f, buf, 1);
+		_exit(0);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ, "by default SIGXFSZ kills");
+	unlink(path);
+}
+
+static void nofile(void)
+{
+	setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 10, 10 });
+	int n = 0, fd;
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	int e = errno;
+	CHECK_EQ(e, EMFILE, "past RLIMIT_NOFILE: EMFILE");
+	CHECK_EQ(n, 7, "with 0-2 open, 7 more fit under 10");
+	CHECK_ERR(dup2(0, 10), EBADF, "dup2 to an fd at the limit is EBADF");
+}
+
+int main(void)
+{
+	strcpy(path, "/tmp/rlimitsXXXXXX");
+	int fd = mkstemp(path);
+	close(fd);
+	pid_t p = fork();
+	if (p == 0) {
+		fsize();
+		_exit(t_fail ? 1 : 0);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "RLIMIT_FSIZE");
+	unlink(path);
+	p = fork();
+	if (p == 0) {
+		nofile();
+		_exit(t_fail ? 1 : 0);
+	}
+	waitpid(p, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "RLIMIT_NOFILE");
+	return t_done();
+}
