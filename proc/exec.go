@@ -117,6 +117,7 @@ func (k *Kernel) commitExec(t *Task, img *execImage) {
 	t.commitCreds(img.cred)
 	t.Files.closeOnExec()
 	k.flushSignalHandlers(t)
+	k.execPosixTimers(t)
 	t.altStack = sigAltStack{} // execve clears the alternate signal stack
 	t.Regs = arch.TrapFrame{RIP: img.entry, RSP: img.sp, CS: arch.UserCS, SS: arch.UserSS}
 	t.Regs.SetUserFlags(0)

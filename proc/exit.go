@@ -114,7 +114,9 @@ func (k *Kernel) exitNotify(t *Task) {
 	k.tasklistLock.Unlock()
 	if groupDead {
 		k.exitItimers(t.Signal)
+		k.exitPosixTimers(t.Signal)
 	}
+	k.posixCPUTimersExit(t, groupDead)
 	k.notifyReparented(t, orphans)
 
 	t.SetState(TASK_DEAD)

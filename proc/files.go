@@ -21,7 +21,10 @@ type OpenFile struct {
 	reg    *vfs.RegFile
 	// sock is File when it is a socket: read and write are sendmsg and
 	// recvmsg (sock_read_iter, sock_write_iter).
-	sock  *unix.Sock
+	sock *unix.Sock
+	// sigfd is File when it is a signalfd: reads and polls are made for
+	// the calling task (signalfd.go).
+	sigfd *signalFD
 	mu    sync.Mutex
 	Flags int // O_ACCMODE, O_NONBLOCK, O_APPEND
 	refs  int
@@ -40,6 +43,7 @@ func NewOpenFile(f fs.File, flags int) *OpenFile {
 	of.record, _ = f.(fs.RecordFile)
 	of.reg, _ = f.(*vfs.RegFile)
 	of.sock, _ = f.(*unix.Sock)
+	of.sigfd, _ = f.(*signalFD)
 	return of
 }
 

@@ -89,6 +89,7 @@ const (
 	SI_KERNEL     = 0x80
 	SI_TKILL      = -6
 	SI_QUEUE      = -1
+	SI_TIMER      = -2
 	CLD_STOPPED   = 5
 	CLD_CONTINUED = 6
 	CLD_EXITED    = 1
@@ -148,6 +149,9 @@ type SigHand struct {
 	mu     sync.Mutex // siglock: guards actions and every pending set
 	Action [NSIG]SigAction
 	count  int // tasks sharing the handlers
+	// signalfdWqh is where signalfd readers and pollers of these tasks
+	// wait for a signal to be queued (signalfd.go).
+	signalfdWqh fs.WaitQueue
 }
 
 func newSigHand() *SigHand { return &SigHand{count: 1} }
@@ -167,6 +171,14 @@ type SigInfo struct {
 	// Raw is a siginfo from user space (rt_sigqueueinfo), kept whole:
 	// si_pid, si_uid and si_value are what the sender wrote.
 	Raw *[128]byte
+	// A POSIX timer's signal (si_code SI_TIMER, posix_timers.go): the
+	// timer's ID, overrun count and sigev_value, the timer itself (its
+	// preallocated sigqueue: queued at most once), and si_sys_private,
+	// which ties a periodic timer's signal to the arming that sent it.
+	TimerID, Overrun int32
+	Value            uint64
+	timer            *kItimer
+	sysPrivate       int
 }
 
 // encode lays out siginfo_t (128 bytes) for the user signal frame.
@@ -181,6 +193,13 @@ func (si *SigInfo) encode() []byte {
 	le.PutUint32(b[0:], uint32(si.Signo))
 	le.PutUint32(b[4:], uint32(si.Errno))
 	le.PutUint32(b[8:], uint32(si.Code))
+	if si.Code == SI_TIMER {
+		// _sifields._timer: si_tid, si_overrun, si_sigval.
+		le.PutUint32(b[16:], uint32(si.TimerID))
+		le.PutUint32(b[20:], uint32(si.Overrun))
+		le.PutUint64(b[24:], si.Value)
+		return b
+	}
 	switch si.Signo {
 	case SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP:
 		if si.Code > 0 {
@@ -207,6 +226,21 @@ type SigPending struct {
 
 func (p *SigPending) add(si SigInfo) {
 	sig := int(si.Signo)
+	if si.timer != nil {
+		// A timer's signal is its preallocated sigqueue: queued once
+		// whatever the signal, counted as an overrun while it waits
+		// (send_sigqueue).
+		for i := range p.queue {
+			if p.queue[i].timer == si.timer {
+				p.queue[i].Overrun++
+				p.queue[i].sysPrivate = si.sysPrivate
+				return
+			}
+		}
+		p.Set |= Bit(sig)
+		p.queue = append(p.queue, si)
+		return
+	}
 	if sig < SIGRTMIN && p.Set.Has(sig) {
 		return
 	}
@@ -276,6 +310,8 @@ type SignalStruct struct {
 	Utime, Stime int64
 	// The interval timers (real_timer, it_real_incr, it[]).
 	it itimers
+	// The POSIX timers (posix_timers, posix_cputimers).
+	posix posixTimers
 
 	procsysSignal // rlimits, subreaper, dumpable (procsys.go)
 }

@@ -48,6 +48,12 @@ func (k *Kernel) openFileRW(t *Task, of *OpenFile, write bool, iov []iovec) (uin
 	if of.record != nil {
 		return k.recordRW(t, of, of.record, write, iov)
 	}
+	if of.sigfd != nil {
+		if write {
+			return 0, errno.EINVAL // no write operation
+		}
+		return k.signalfdRead(t, of, iov)
+	}
 	if of.sock != nil {
 		return k.sockRW(t, of, write, iov)
 	}

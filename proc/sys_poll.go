@@ -125,7 +125,7 @@ func (k *Kernel) doPoll(t *Task, fdsVA, nfds uint64, deadline int64, intr errno.
 				files[i] = of
 				fallthrough
 			default:
-				rev = files[i].File.Poll() & (events | fs.POLLERR | fs.POLLHUP)
+				rev = files[i].pollFor(t) & (events | fs.POLLERR | fs.POLLHUP)
 			}
 			le.PutUint16(rec[6:], uint16(rev))
 			if rev != 0 {
@@ -174,7 +174,7 @@ func (k *Kernel) pollQueue(t *Task, files []*OpenFile) *fsTaskState {
 		if of == nil {
 			continue
 		}
-		if q := of.File.Wait(); !seen[q] {
+		if q := of.waitFor(t); !seen[q] {
 			seen[q] = true
 			q.Add(w)
 			st.poll = append(st.poll, pollEntry{q, w})

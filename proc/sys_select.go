@@ -263,7 +263,7 @@ func (k *Kernel) coreSysSelect(t *Task, nfds int64, inp, outp, exp uint64, deadl
 				}
 				files[fd] = of
 			}
-			mask := files[fd].File.Poll()
+			mask := files[fd].pollFor(t)
 			for i, set := range [3]uint32{pollInSet, pollOutSet, pollExSet} {
 				if want[i] && mask&set != 0 {
 					[3]fdSet{rin, rout, rex}[i].set(fd)

@@ -5,6 +5,7 @@ import (
 
 	arch "tamix/arch/amd64"
 	"tamix/errno"
+	"tamix/fs"
 )
 
 func init() {
@@ -180,12 +181,24 @@ func sysTgkill(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 // send_signal does: ignored signals are dropped, SIGKILL and SIGCONT act at
 // once, and a task that can take it is woken.
 func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
+	k.sendSignal(t, si, group)
+}
+
+// What sendSignal did with a signal (send_sigqueue's return value).
+const (
+	sigNoTask  = -1 // the task is gone or exiting
+	sigQueued  = 0  // queued (or merged with one already pending)
+	sigDropped = 1  // dropped: the signal is ignored
+)
+
+// sendSignal is SendSignalInfo, reporting what became of the signal.
+func (k *Kernel) sendSignal(t *Task, si SigInfo, group bool) int {
 	sig := int(si.Signo)
 	sh := t.Sighand
 	sh.mu.Lock()
 	if t.Flags&PF_EXITING != 0 || t.ExitState != 0 {
 		sh.mu.Unlock()
-		return
+		return sigNoTask
 	}
 	if sig == SIGCONT || sig == SIGKILL {
 		// Cancel pending stops (prepare_signal).
@@ -210,7 +223,7 @@ func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
 		if (sig == SIGCONT) && wasStopped {
 			k.continueGroup(t)
 		}
-		return
+		return sigDropped
 	}
 	if group {
 		t.Signal.SharedPending.add(si)
@@ -220,6 +233,7 @@ func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
 		t.sigpending.Store(true)
 	}
 	sh.mu.Unlock()
+	sh.signalfdWqh.WakeKey(fs.POLLIN) // signalfd_notify
 	if (sig == SIGCONT || sig == SIGKILL) && wasStopped {
 		k.continueGroup(t)
 	}
@@ -227,16 +241,17 @@ func (k *Kernel) SendSignalInfo(t *Task, si SigInfo, group bool) {
 	// group signal it blocks, any thread of the group.
 	if !t.Blocked.Has(sig) || sig == SIGKILL {
 		k.signalWake(t)
-		return
+		return sigQueued
 	}
 	if group {
 		for _, th := range k.threadsOf(t) {
 			if !th.Blocked.Has(sig) {
 				k.signalWake(th)
-				return
+				break
 			}
 		}
 	}
+	return sigQueued
 }
 
 // signalWake wakes t from an interruptible sleep, or asks its CPU to
@@ -327,6 +342,7 @@ func (k *Kernel) ForceSig(t *Task, si SigInfo) {
 	t.Pending.add(si)
 	t.sigpending.Store(true)
 	sh.mu.Unlock()
+	sh.signalfdWqh.WakeKey(fs.POLLIN)
 }
 
 // signalPending reports whether t has a signal it will take (signal_pending).

@@ -106,6 +106,9 @@ func (k *Kernel) dequeueSignalFrom(t *Task, set SigSet) (SigInfo, bool) {
 	if ok && shared && si.Signo == SIGALRM {
 		k.rearmItimerReal(t.Signal)
 	}
+	if ok && si.timer != nil && si.sysPrivate != 0 {
+		k.posixtimerRearm(t, &si)
+	}
 	return si, ok
 }
 

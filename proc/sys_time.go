@@ -39,7 +39,7 @@ func init() {
 
 func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 	switch id {
-	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_TAI: // TAI: no leap-second offset set
 		return k.Wall(), nil
 	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return k.Clock(), nil
@@ -52,6 +52,9 @@ func (k *Kernel) clockNow(t *Task, id uint64) (int64, error) {
 		return ut + st, nil
 	case CLOCK_THREAD_CPUTIME_ID:
 		return t.Utime + t.Stime, nil
+	}
+	if c := int32(id); c < 0 {
+		return k.clockCPUNow(t, c) // a CPU clock made from a PID
 	}
 	return 0, errno.EINVAL
 }
@@ -95,6 +98,10 @@ func sysClockGetres(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	}
 	if a[1] == 0 {
 		return 0, nil
+	}
+	if c := int32(a[0]); c < 0 && c&cpuclockClockMask != cpuclockSched {
+		// Tick-sampled CPU clocks (posix_cpu_clock_getres).
+		return 0, putTimespec(t, a[1], (1e9+int64(k.Sched.HZ)-1)/int64(k.Sched.HZ))
 	}
 	return 0, putTimespec(t, a[1], 1) // hrtimer resolution, as Linux reports
 }

@@ -286,7 +286,7 @@ func hrtimerForward(expires, now, interval int64) int64 {
 	}
 	if delta >= interval {
 		orun := delta / interval
-		if orun > (ktimeMax-expires)/interval {
+		if expires > 0 && orun > (ktimeMax-expires)/interval {
 			return ktimeMax
 		}
 		expires += interval * orun

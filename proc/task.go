@@ -91,6 +91,9 @@ type Task struct {
 	// itSample is the task's CPU time when it last checked the process's
 	// CPU interval timers (see checkCPUItimers).
 	itSample int64
+	// ptSample is the same for the POSIX CPU-clock timers
+	// (checkPosixCPUTimers).
+	ptSample int64
 
 	Signal  *SignalStruct // shared by the thread group
 	Sighand *SigHand      // actions, shared with CLONE_SIGHAND

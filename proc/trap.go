@@ -123,7 +123,7 @@ func (t *Task) exitWork() bool {
 // signal that may be pending, a mask to restore, CPU interval timers.
 func (t *Task) notifyWork() bool {
 	return t.Flags&PF_EXITING != 0 || t.restoreSigmask || t.sigpending.Load() ||
-		t.Signal.sigpending.Load() || t.Signal.it.cpuArmed.Load()
+		t.Signal.sigpending.Load() || t.Signal.it.cpuArmed.Load() || t.Signal.posix.cpuArmed.Load()
 }
 
 func (k *Kernel) prepareToRunSlow(t *Task) bool {
@@ -134,6 +134,9 @@ func (k *Kernel) prepareToRunSlow(t *Task) bool {
 		// ITIMER_VIRTUAL/PROF: the tick that charged t's CPU time
 		// brought it here (run_posix_cpu_timers).
 		k.checkCPUItimers(t)
+	}
+	if t.Signal.posix.cpuArmed.Load() {
+		k.checkPosixCPUTimers(t) // POSIX timers on CPU clocks, likewise
 	}
 	if t.pending {
 		k.Syscall(t)

@@ -115,6 +115,9 @@ func TestProcessesMatchLinux(t *testing.T) {
 		{"rlimits", []string{"rlimits"}},
 		{"filemap", []string{"filemap"}},
 		{"splice", []string{"splice"}},
+		{"ptimers", []string{"ptimers"}},
+		{"timerfd", []string{"timerfd"}},
+		{"signalfd", []string{"signalfd"}},
 	} {
 		t.Run(tc.argv[0]+"/"+strings.Join(tc.argv[1:], ","), func(t *testing.T) {
 			want, status := hostRun(t, bin, tc.argv)
