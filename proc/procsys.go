@@ -55,4 +55,7 @@ const (
 func initProcsysSignal(child, parent *SignalStruct) {
 	child.rlim = parent.rlimits()
 	child.dumpable.Store(parent.dumpable.Load())
+	if child.rlim[RLIMIT_CPU].Cur != RLIM_INFINITY {
+		child.armRlimitCPU() // the limit is inherited, the interval timers are not
+	}
 }

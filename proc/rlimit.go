@@ -109,8 +109,13 @@ func (fs *FilesStruct) maxFDs() int {
 	return fs.owner.nofile()
 }
 
-// doPrlimit reads and/or sets one limit of p's process (do_prlimit).
+// doPrlimit reads and/or sets one limit of p's process (do_prlimit) for
+// the caller: raising a hard limit needs CAP_SYS_RESOURCE.
 func (k *Kernel) doPrlimit(p *Task, res uint64, newLim, oldLim *Rlimit) error {
+	return k.doPrlimitAs(p, p, res, newLim, oldLim)
+}
+
+func (k *Kernel) doPrlimitAs(caller, p *Task, res uint64, newLim, oldLim *Rlimit) error {
 	if res >= RLIM_NLIMITS {
 		return errno.EINVAL
 	}
@@ -121,8 +126,9 @@ func (k *Kernel) doPrlimit(p *Task, res uint64, newLim, oldLim *Rlimit) error {
 		if res == RLIMIT_NOFILE && newLim.Max > uint64(NrOpen()) {
 			return errno.EPERM
 		}
-		// Raising the hard limit needs CAP_SYS_RESOURCE: every process
-		// is root.
+		if newLim.Max > p.Signal.Rlimit(int(res)).Max && !caller.Cred().Capable(CAP_SYS_RESOURCE) {
+			return errno.EPERM
+		}
 	}
 	s := p.Signal
 	s.rlimMu.Lock()
@@ -133,6 +139,9 @@ func (k *Kernel) doPrlimit(p *Task, res uint64, newLim, oldLim *Rlimit) error {
 		s.rlim[res] = *newLim
 	}
 	s.rlimMu.Unlock()
+	if newLim != nil && res == RLIMIT_CPU {
+		s.armRlimitCPU()
+	}
 	if newLim != nil && res == RLIMIT_STACK {
 		// Stack growth checks the limit at fault time (acct_stack_growth).
 		for _, th := range k.threadsOf(p) {
@@ -206,8 +215,16 @@ func sysPrlimit64(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		if p == nil || p.ExitState == EXIT_DEAD {
 			return 0, errno.ESRCH
 		}
+		// check_prlimit_permission: the caller's real IDs match all of
+		// the target's, or it has CAP_SYS_RESOURCE.
+		c, pc := t.Cred(), p.Cred()
+		match := c.UID == pc.UID && c.UID == pc.EUID && c.UID == pc.SUID &&
+			c.GID == pc.GID && c.GID == pc.EGID && c.GID == pc.SGID
+		if p.TGID != t.TGID && !match && !c.Capable(CAP_SYS_RESOURCE) {
+			return 0, errno.EPERM
+		}
 	}
-	if err := k.doPrlimit(p, uint64(uint32(a[1])), np, op); err != nil {
+	if err := k.doPrlimitAs(t, p, uint64(uint32(a[1])), np, op); err != nil {
 		return 0, err
 	}
 	if op != nil {

@@ -221,7 +221,7 @@ func (k *Kernel) doSetitimer(t *Task, which int, value, interval int64) (ovalue,
 			value = satAdd(satAdd(value, k.tickNsec()), now)
 		}
 		c.expires, c.incr = value, interval
-		it.cpuArmed.Store(it.cpu[0].expires != 0 || it.cpu[1].expires != 0)
+		it.cpuArmed.Store(t.Signal.cpuWatchNeeded())
 		it.mu.Unlock()
 	default:
 		return 0, 0, errno.EINVAL
@@ -325,7 +325,7 @@ func (k *Kernel) checkCPUItimers(t *Task) {
 		}
 		fire[i] = true
 	}
-	it.cpuArmed.Store(it.cpu[0].expires != 0 || it.cpu[1].expires != 0)
+	it.cpuArmed.Store(t.Signal.cpuWatchNeeded())
 	it.mu.Unlock()
 	// Linux checks ITIMER_PROF first.
 	if fire[ITIMER_PROF-1] {
@@ -334,6 +334,7 @@ func (k *Kernel) checkCPUItimers(t *Task) {
 	if fire[ITIMER_VIRTUAL-1] {
 		k.SendSignalInfo(t, SigInfo{Signo: SIGVTALRM, Code: SI_KERNEL}, true)
 	}
+	k.checkRlimitCPU(t, ut+st)
 }
 
 // exitItimers cancels the timers of a process whose last thread exited

@@ -3,7 +3,9 @@
  * RLIMIT_FSIZE: a write crossing the limit is cut short, one at the limit
  * fails with EFBIG and raises SIGXFSZ (ignored, caught, or killing by
  * default), as do pwrite and growing ftruncate; shrinking is fine.
- * RLIMIT_NOFILE: EMFILE. */
+ * RLIMIT_NOFILE: EMFILE. RLIMIT_CPU: SIGXCPU at the soft limit and each
+ * second after it (the soft limit moving up), SIGKILL at the hard one.
+ * Raising a hard limit needs CAP_SYS_RESOURCE. */
 #define _GNU_SOURCE
 #include "tamix_test.h"
 #include <fcntl.h>
@@ -64,6 +66,33 @@ static void nofile(void)
 	CHECK_ERR(dup2(0, 10), EBADF, "dup2 to an fd at the limit is EBADF");
 }
 
+static volatile int xcpu;
+static void on_xcpu(int s) { (void)s; xcpu++; }
+
+static void cpu(void)
+{
+	signal(SIGXCPU, on_xcpu);
+	setrlimit(RLIMIT_CPU, &(struct rlimit){ 1, 3 });
+	while (xcpu < 2)
+		;
+	struct rlimit r;
+	getrlimit(RLIMIT_CPU, &r);
+	CHECK(r.rlim_cur == 3 && r.rlim_max == 3, "after two SIGXCPU the soft limit has moved up to 3 s");
+	for (;;)
+		; /* until SIGKILL at the hard limit */
+}
+
+static void hard(void)
+{
+	setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 1000, 2000 });
+	CHECK_EQ(setuid(1000), 0, "setuid(1000)");
+	CHECK_ERR(setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 1000, 3000 }), EPERM, "raising a hard limit is EPERM");
+	CHECK_EQ(setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 1000, 1500 }), 0, "lowering it is fine");
+	CHECK_ERR(setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 1000, 2000 }), EPERM, "and it cannot come back");
+	CHECK_ERR(prlimit(getppid(), RLIMIT_FSIZE, NULL, &(struct rlimit){ 0, 0 }), EPERM,
+		  "prlimit of root's process is EPERM");
+}
+
 int main(void)
 {
 	strcpy(path, "/tmp/rlimitsXXXXXX");
@@ -85,5 +114,19 @@ int main(void)
 	}
 	waitpid(p, &st, 0);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "RLIMIT_NOFILE");
+	p = fork();
+	if (p == 0) {
+		cpu();
+		_exit(1);
+	}
+	waitpid(p, &st, 0);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "RLIMIT_CPU: killed by SIGKILL at the hard limit");
+	p = fork();
+	if (p == 0) {
+		hard();
+		_exit(t_fail ? 1 : 0);
+	}
+	waitpid(p, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "hard limits");
 	return t_done();
 }
