@@ -43,6 +43,8 @@ type MM struct {
 	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 	// StackLimit bounds stack growth (RLIMIT_STACK); SetupStack sets it.
 	StackLimit uint64
+	// limits are RLIMIT_AS and RLIMIT_DATA (vmlimits.go).
+	limits vmLimits
 
 	rss, hiwaterRSS uint64 // resident pages (get_mm_rss, hiwater_rss)
 	minFlt, majFlt  uint64 // faults served for this MM, uaccess included
@@ -261,6 +263,7 @@ func (mm *MM) Fork() (*MM, error) {
 	child.VDSO = mm.VDSO
 	child.ArgStart, child.ArgEnd, child.EnvStart, child.EnvEnd = mm.ArgStart, mm.ArgEnd, mm.EnvStart, mm.EnvEnd
 	child.StackLimit = mm.StackLimit
+	child.limits = mm.limits
 
 	wp := false
 	child.vmas = make([]*VMA, 0, len(mm.vmas))

@@ -170,6 +170,9 @@ func (mm *MM) mmap(addr, length uint64, prot, flags int, file *FileBacking, c *P
 	if flags&MAP_FIXED_NOREPLACE != 0 && mm.overlaps(start, end) {
 		return 0, errno.EEXIST
 	}
+	if !mm.mayExpandVM(vmf, length>>pageShift, start, end) {
+		return 0, errno.ENOMEM // RLIMIT_AS or RLIMIT_DATA
+	}
 	mm.unmapRange(start, end) // MAP_FIXED replaces what was there
 	v := &VMA{Start: start, End: end, Flags: vmf, File: file, PgOff: pgoff, cache: c}
 	switch {
@@ -534,6 +537,9 @@ func (mm *MM) Brk(newBrk uint64) uint64 {
 		}
 		if i := mm.findVMA(oldEnd); i < len(mm.vmas) && newEnd+PageSize > mm.vmas[i].startGap() {
 			return mm.CurBrk
+		}
+		if !mm.mayExpandVM(VMRead|VMWrite, (newEnd-oldEnd)>>pageShift, 0, 0) {
+			return mm.CurBrk // RLIMIT_AS or RLIMIT_DATA
 		}
 		// do_brk_flags: extend the heap VMA or start one.
 		mm.insert(&VMA{Start: oldEnd, End: newEnd, PgOff: oldEnd >> pageShift,

@@ -100,6 +100,9 @@ func (k *Kernel) prepareExec(t *Task, filename string, target execTarget, argv, 
 	}
 	setArgEnv(newMM, sp, argv, envp)
 	setCodeData(newMM, img)
+	// RLIMIT_AS and RLIMIT_DATA bound what the program maps from now on
+	// (the image itself is loaded without them).
+	newMM.SetVMLimits(t.Signal.Rlimit(RLIMIT_AS).Cur, t.Signal.Rlimit(RLIMIT_DATA).Cur)
 	return &execImage{mm: newMM, entry: entry, sp: sp, path: p, cred: cred}, nil
 }
 

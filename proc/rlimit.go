@@ -142,6 +142,14 @@ func (k *Kernel) doPrlimitAs(caller, p *Task, res uint64, newLim, oldLim *Rlimit
 	if newLim != nil && res == RLIMIT_CPU {
 		s.armRlimitCPU()
 	}
+	if newLim != nil && (res == RLIMIT_AS || res == RLIMIT_DATA) {
+		for _, th := range k.threadsOf(p) {
+			if m := th.MM; m != nil {
+				m.SetVMLimits(s.Rlimit(RLIMIT_AS).Cur, s.Rlimit(RLIMIT_DATA).Cur)
+				break
+			}
+		}
+	}
 	if newLim != nil && res == RLIMIT_STACK {
 		// Stack growth checks the limit at fault time (acct_stack_growth).
 		for _, th := range k.threadsOf(p) {

@@ -5,12 +5,14 @@
  * default), as do pwrite and growing ftruncate; shrinking is fine.
  * RLIMIT_NOFILE: EMFILE. RLIMIT_CPU: SIGXCPU at the soft limit and each
  * second after it (the soft limit moving up), SIGKILL at the hard one.
- * Raising a hard limit needs CAP_SYS_RESOURCE. */
+ * Raising a hard limit needs CAP_SYS_RESOURCE. RLIMIT_AS and RLIMIT_DATA:
+ * mmap is ENOMEM and brk stays put past them. */
 #define _GNU_SOURCE
 #include "tamix_test.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -82,6 +84,30 @@ static void cpu(void)
 		; /* until SIGKILL at the hard limit */
 }
 
+static void vm(void)
+{
+	const size_t M = 1 << 20;
+	setrlimit(RLIMIT_AS, &(struct rlimit){ 64 * M, RLIM_INFINITY });
+	void *p = mmap(NULL, 100 * M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p == MAP_FAILED && errno == ENOMEM, "mmap past RLIMIT_AS is ENOMEM");
+	p = mmap(NULL, 16 * M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED, "16 MiB under a 64 MiB RLIMIT_AS");
+	munmap(p, 16 * M);
+	void *cur = sbrk(0);
+	CHECK(sbrk(100 * M) == (void *)-1 && errno == ENOMEM, "sbrk past RLIMIT_AS is ENOMEM");
+	CHECK(sbrk(0) == cur, "and the break stays");
+	setrlimit(RLIMIT_AS, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
+	setrlimit(RLIMIT_DATA, &(struct rlimit){ 16 * M, RLIM_INFINITY });
+	p = mmap(NULL, 32 * M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p == MAP_FAILED && errno == ENOMEM, "private writable memory past RLIMIT_DATA is ENOMEM");
+	p = mmap(NULL, 32 * M, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED, "a read-only mapping is not data");
+	munmap(p, 32 * M);
+	p = mmap(NULL, 32 * M, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(p != MAP_FAILED, "nor is a shared one");
+	munmap(p, 32 * M);
+}
+
 static void hard(void)
 {
 	setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 1000, 2000 });
@@ -121,6 +147,13 @@ int main(void)
 	}
 	waitpid(p, &st, 0);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "RLIMIT_CPU: killed by SIGKILL at the hard limit");
+	p = fork();
+	if (p == 0) {
+		vm();
+		_exit(t_fail ? 1 : 0);
+	}
+	waitpid(p, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "RLIMIT_AS and RLIMIT_DATA");
 	p = fork();
 	if (p == 0) {
 		hard();
