@@ -111,6 +111,9 @@ func (mm *MM) checkPrepVMA(r *remapReq) error {
 	if pgoff+r.newLen>>pageShift < pgoff {
 		return errno.EINVAL
 	}
+	if r.newLen > oldLen && !mm.mayExpandVM(v.Flags, (r.newLen-oldLen)>>pageShift, 0, 0) {
+		return errno.ENOMEM // RLIMIT_AS or RLIMIT_DATA
+	}
 	return nil
 }
 

@@ -26,3 +26,14 @@ func TestVMLimits(t *testing.T) {
 	_, err = m.Mmap(0, 64*PageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, nil, 0)
 	assert.NoError(t, err, "no limits")
 }
+
+func TestVMLimitsMremap(t *testing.T) {
+	m := newEnv(t, 256).newMM(t)
+	a, err := m.Mmap(0, 4*PageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, nil, 0)
+	require.NoError(t, err)
+	m.SetVMLimits(noLimit, 6*PageSize)
+	_, err = m.Mremap(a, 4*PageSize, 8*PageSize, MREMAP_MAYMOVE, 0)
+	assert.Equal(t, errno.ENOMEM, err, "growing past RLIMIT_DATA")
+	_, err = m.Mremap(a, 4*PageSize, 6*PageSize, MREMAP_MAYMOVE, 0)
+	assert.NoError(t, err, "up to it is fine")
+}
