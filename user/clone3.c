@@ -26,14 +26,6 @@ struct clone_args {
 
 static long clone3(struct clone_args *a, size_t size) { return syscall(SYS_clone3, a, size); }
 
-static int exit_code(pid_t p)
-{
-	int st;
-	if (waitpid(p, &st, 0) != p)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void on_usr1(int s) { (void)s; }
 
 int main(void)
@@ -80,7 +72,7 @@ int main(void)
 	if (p == 0)
 		_exit(getppid() > 0 ? 7 : 1);
 	CHECK(p > 0, "clone3 forks");
-	CHECK_EQ(exit_code(p), 7, "the child returned 0 and exited 7");
+	CHECK_EQ(t_exit_code(p), 7, "the child returned 0 and exited 7");
 
 	/* CLONE_PIDFD. */
 	int pidfd = -1;
@@ -108,7 +100,7 @@ int main(void)
 	if (p == 0)
 		_exit(4);
 	CHECK(p > 0 && pidfd >= 0, "clone(CLONE_PIDFD) stores a pidfd at parent_tid");
-	CHECK_EQ(exit_code(p), 4, "that child ran");
+	CHECK_EQ(t_exit_code(p), 4, "that child ran");
 	close(pidfd);
 	CHECK_ERR(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pidfd, 0, 0), EINVAL,
 		  "clone with CLONE_PIDFD and CLONE_PARENT_SETTID at one address is EINVAL");
@@ -125,7 +117,7 @@ int main(void)
 		sigaction(SIGUSR2, NULL, &s2);
 		_exit(s1.sa_handler == SIG_DFL && s2.sa_handler == SIG_IGN ? 0 : 1);
 	}
-	CHECK_EQ(exit_code(p), 0, "CLONE_CLEAR_SIGHAND: SIG_DFL for the handled signal, SIG_IGN kept");
+	CHECK_EQ(t_exit_code(p), 0, "CLONE_CLEAR_SIGHAND: SIG_DFL for the handled signal, SIG_IGN kept");
 	struct sigaction cur;
 	sigaction(SIGUSR1, NULL, &cur);
 	CHECK(cur.sa_handler == on_usr1, "the parent keeps its handler");
@@ -143,7 +135,7 @@ int main(void)
 	if (p == 0)
 		_exit(getpid() == want ? 0 : 1);
 	CHECK_EQ(p, want, "set_tid: the child has the chosen PID");
-	CHECK_EQ(exit_code(p), 0, "and getpid agrees");
+	CHECK_EQ(t_exit_code(p), 0, "and getpid agrees");
 	pid_t me = getpid();
 	a.set_tid = (uint64_t)(uintptr_t)&me;
 	CHECK_ERR(clone3(&a, sizeof a), EEXIST, "set_tid of a PID in use is EEXIST");
@@ -162,6 +154,6 @@ int main(void)
 		a.set_tid = (uint64_t)(uintptr_t)&want;
 		_exit(clone3(&a, sizeof a) == -1 && errno == EPERM ? 0 : 1);
 	}
-	CHECK_EQ(exit_code(p), 0, "set_tid without CAP_SYS_ADMIN is EPERM");
+	CHECK_EQ(t_exit_code(p), 0, "set_tid without CAP_SYS_ADMIN is EPERM");
 	return t_done();
 }

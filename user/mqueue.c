@@ -26,37 +26,6 @@
 #define QC "/tmx_mq_c"
 #define QD "/tmx_mq_d"
 
-static int wait_child(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* wait_sleeping waits until task pid sleeps (state S in /proc/PID/stat):
- * it is blocked in the call it made last. */
-static int wait_sleeping(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	for (int i = 0; i < 5000; i++) {
-		int fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return 0;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			char *p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && p[2] == 'S')
-				return 1;
-		}
-		usleep(1000);
-	}
-	return 0;
-}
-
 static mqd_t open_attr(const char *name, int flags, long maxmsg, long msgsize)
 {
 	struct mq_attr a = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
@@ -237,20 +206,20 @@ static void test_blocking(void)
 	/* The parent blocks in receive; a child sends. */
 	pid_t c = fork();
 	if (c == 0) {
-		if (!wait_sleeping(getppid()))
+		if (!t_wait_sleeping(getppid()))
 			_exit(2);
 		_exit(mq_send(q, "from child", 10, 7) == 0 ? 0 : 1);
 	}
 	ssize_t n = mq_receive(q, buf, sizeof buf, &prio);
 	CHECK(n == 10 && memcmp(buf, "from child", 10) == 0 && prio == 7, "a blocked receive gets the child's message");
-	CHECK_EQ(wait_child(c), 0, "the child sent");
+	CHECK_EQ(t_exit_code(c), 0, "the child sent");
 
 	/* The parent blocks in send on a full queue; a child receives. */
 	mq_send(q, "1", 1, 0);
 	mq_send(q, "2", 1, 0);
 	c = fork();
 	if (c == 0) {
-		if (!wait_sleeping(getppid()))
+		if (!t_wait_sleeping(getppid()))
 			_exit(2);
 		char b[64];
 		_exit(mq_receive(q, b, sizeof b, NULL) == 1 && b[0] == '1' ? 0 : 1);
@@ -258,7 +227,7 @@ static void test_blocking(void)
 	struct timespec ts;
 	timeout_in(&ts, 20000);
 	CHECK(mq_timedsend(q, "3", 1, 0, &ts) == 0, "a blocked send goes through when a child makes room");
-	CHECK_EQ(wait_child(c), 0, "the child received the oldest");
+	CHECK_EQ(t_exit_code(c), 0, "the child received the oldest");
 	CHECK(mq_receive(q, buf, sizeof buf, NULL) == 1 && buf[0] == '2' &&
 	      mq_receive(q, buf, sizeof buf, NULL) == 1 && buf[0] == '3', "then the others in order");
 
@@ -269,10 +238,10 @@ static void test_blocking(void)
 	pid_t r2 = fork();
 	if (r2 == 0)
 		_exit(mq_receive(q, buf, sizeof buf, NULL) == 1 ? 0 : 1);
-	CHECK(wait_sleeping(r1) && wait_sleeping(r2), "two receivers sleep");
+	CHECK(t_wait_sleeping(r1) && t_wait_sleeping(r2), "two receivers sleep");
 	mq_send(q, "a", 1, 0);
 	mq_send(q, "b", 1, 0);
-	CHECK(wait_child(r1) == 0 && wait_child(r2) == 0, "each gets a message");
+	CHECK(t_exit_code(r1) == 0 && t_exit_code(r2) == 0, "each gets a message");
 	close(q);
 }
 
@@ -313,7 +282,7 @@ static void test_notify(void)
 		/* Removing another process's registration is silently ignored. */
 		_exit(mq_notify(q, NULL) == 0 ? 0 : 2);
 	}
-	CHECK_EQ(wait_child(c), 0, "another process gets EBUSY; its NULL removes nothing");
+	CHECK_EQ(t_exit_code(c), 0, "another process gets EBUSY; its NULL removes nothing");
 	CHECK(mq_send(q, "n", 1, 0) == 0, "a message to the empty queue");
 	CHECK(got_sig == SIGUSR1 && got_code == SI_MESGQ && got_val == 42 && got_pid == getpid(),
 	      "SIGUSR1 with SI_MESGQ, sigev_value and the sender's PID");
@@ -332,9 +301,9 @@ static void test_notify(void)
 	c = fork();
 	if (c == 0)
 		_exit(mq_receive(q, buf, sizeof buf, NULL) == 1 ? 0 : 1);
-	CHECK(wait_sleeping(c), "a receiver sleeps");
+	CHECK(t_wait_sleeping(c), "a receiver sleeps");
 	mq_send(q, "r", 1, 0);
-	CHECK_EQ(wait_child(c), 0, "the receiver got the message");
+	CHECK_EQ(t_exit_code(c), 0, "the receiver got the message");
 	CHECK_EQ(got_sig, 0, "and no notification was sent");
 	CHECK(mq_notify(q, NULL) == 0, "mq_notify(NULL) removes the registration");
 	CHECK(mq_notify(q, &sev) == 0, "so a new one can be made");
@@ -351,7 +320,7 @@ static void test_notify(void)
 	c = fork();
 	if (c == 0)
 		_exit(mq_notify(q, &sev) == 0 ? 0 : 1);
-	CHECK_EQ(wait_child(c), 0, "a child registers and exits");
+	CHECK_EQ(t_exit_code(c), 0, "a child registers and exits");
 	CHECK(mq_notify(q, &sev) == 0 && mq_notify(q, NULL) == 0, "its registration went with it");
 
 	struct sigevent none = {.sigev_notify = SIGEV_NONE};
@@ -375,12 +344,12 @@ static void test_notify(void)
 	siginterrupt(SIGUSR2, 1);
 	c = fork();
 	if (c == 0) {
-		if (!wait_sleeping(getppid()))
+		if (!t_wait_sleeping(getppid()))
 			_exit(2);
 		_exit(kill(getppid(), SIGUSR2) == 0 ? 0 : 1);
 	}
 	CHECK_ERR(mq_receive(q, buf, sizeof buf, NULL), EINTR, "a signal interrupts mq_receive: EINTR");
-	CHECK_EQ(wait_child(c), 0, "the child signalled");
+	CHECK_EQ(t_exit_code(c), 0, "the child signalled");
 
 	/* With SA_RESTART the receive is restarted (ERESTARTSYS) and gets
 	 * the message sent after the signal. */
@@ -388,15 +357,15 @@ static void test_notify(void)
 	sigaction(SIGUSR2, &rs, NULL);
 	c = fork();
 	if (c == 0) {
-		if (!wait_sleeping(getppid()) || kill(getppid(), SIGUSR2) != 0)
+		if (!t_wait_sleeping(getppid()) || kill(getppid(), SIGUSR2) != 0)
 			_exit(2);
 		usleep(20000);
-		if (!wait_sleeping(getppid()))
+		if (!t_wait_sleeping(getppid()))
 			_exit(3);
 		_exit(mq_send(q, "R", 1, 0) == 0 ? 0 : 1);
 	}
 	CHECK(mq_receive(q, buf, sizeof buf, NULL) == 1 && buf[0] == 'R', "SA_RESTART restarts mq_receive");
-	CHECK_EQ(wait_child(c), 0, "the child signalled, then sent");
+	CHECK_EQ(t_exit_code(c), 0, "the child signalled, then sent");
 	close(q);
 }
 
@@ -421,7 +390,7 @@ static void test_perms_unlink(void)
 			_exit(4);
 		_exit(mq_unlink(QB) == 0 ? 0 : 5);
 	}
-	CHECK_EQ(wait_child(c), 0, "another user: EACCES to open and unlink; the unprivileged maxima");
+	CHECK_EQ(t_exit_code(c), 0, "another user: EACCES to open and unlink; the unprivileged maxima");
 
 	/* Unlinked, the queue lives on while open. */
 	CHECK(mq_unlink(QA) == 0, "unlink an open queue");

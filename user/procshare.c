@@ -40,13 +40,6 @@ static void end(pid_t p)
 	waitpid(p, NULL, 0);
 }
 
-static int exit_code(pid_t p)
-{
-	int st;
-	waitpid(p, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static pid_t thread_tid;
 static volatile int thread_done;
 static void *thread_main(void *arg)
@@ -88,7 +81,7 @@ static void test_kcmp(void)
 			_exit(2);
 		_exit(kcmp(getpid(), me, KCMP_VM, 0, 0) == -1 && errno == EPERM ? 0 : 1);
 	}
-	CHECK_EQ(exit_code(u), 0, "another user's process: EPERM");
+	CHECK_EQ(t_exit_code(u), 0, "another user's process: EPERM");
 	end(c);
 	close(fd2);
 
@@ -141,7 +134,7 @@ static void test_fs_sharing(void)
 	pid_t c = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
 	if (c == 0)
 		_exit(chdir("/proc") == 0 ? 0 : 1);
-	exit_code(c);
+	t_exit_code(c);
 	char now[256];
 	getcwd(now, sizeof now);
 	CHECK(strcmp(now, "/proc") == 0, "a CLONE_FS child's chdir moved its parent too");
@@ -151,13 +144,13 @@ static void test_fs_sharing(void)
 			_exit(2);
 		_exit(chdir("/dev") == 0 ? 0 : 1);
 	}
-	CHECK_EQ(exit_code(c), 0, "unshare(CLONE_FS) in the child");
+	CHECK_EQ(t_exit_code(c), 0, "unshare(CLONE_FS) in the child");
 	getcwd(now, sizeof now);
 	CHECK(strcmp(now, "/proc") == 0, "after unshare its chdir is its own");
 	c = fork();
 	if (c == 0)
 		_exit(chdir("/dev") == 0 ? 0 : 1);
-	exit_code(c);
+	t_exit_code(c);
 	getcwd(now, sizeof now);
 	CHECK(strcmp(now, "/proc") == 0, "a fork child's chdir is its own");
 	chdir(cwd);
@@ -196,7 +189,7 @@ static void test_process_vm(void)
 	struct iovec r = { secret, sizeof msg };
 	CHECK_EQ(process_vm_writev(c, &w, 1, &r, 1, 0), (long)sizeof msg, "process_vm_writev");
 	write(sync[1], "g", 1);
-	CHECK_EQ(exit_code(c), 0, "the child sees the parent's write");
+	CHECK_EQ(t_exit_code(c), 0, "the child sees the parent's write");
 	CHECK(strcmp(secret, "the parent's own") == 0, "the parent's copy is its own");
 	close(sync[0]);
 	close(sync[1]);

@@ -37,38 +37,6 @@ union semun {
 
 static key_t key(int n) { return 0x5a000000 + getpid() * 8 + n; }
 
-/* wait_status returns the child's exit code, or 128+signal. */
-static int wait_status(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* wait_sleeping waits until task pid sleeps (state S in /proc/PID/stat):
- * it is blocked in the call it made last. */
-static int wait_sleeping(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	for (int i = 0; i < 5000; i++) {
-		int fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return 0;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			char *p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && p[2] == 'S')
-				return 1;
-		}
-		usleep(1000);
-	}
-	return 0;
-}
-
 /* wait_cnt waits until semctl(cmd) on semaphore num reports n sleepers. */
 static int wait_cnt(int semid, int num, int cmd, int n)
 {
@@ -173,7 +141,7 @@ static void test_shm(const char *self)
 	CHECK_EQ(semop1(sem, 0, -1, 0), 0, "wait for the child's semaphore");
 	CHECK(strcmp(p, "child") == 0 && strcmp(p + PAGE, "child via second attach") == 0,
 	      "the child's writes are seen by the parent");
-	CHECK_EQ(wait_status(pid), 0, "child: inherited attach, nattch 2 then 3 then 2");
+	CHECK_EQ(t_exit_code(pid), 0, "child: inherited attach, nattch 2 then 3 then 2");
 	CHECK_EQ(nattch(id), 1, "the child's exit detaches");
 
 	/* exec detaches too: the new program sees only our attach. */
@@ -189,7 +157,7 @@ static void test_shm(const char *self)
 		execl("/bin/sysvipc", "sysvipc", "nattch", arg, (char *)NULL);
 		_exit(101);
 	}
-	CHECK_EQ(wait_status(pid), 1, "exec detaches the segment");
+	CHECK_EQ(t_exit_code(pid), 1, "exec detaches the segment");
 
 	/* Attaching at a chosen address. */
 	char *hole = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -223,7 +191,7 @@ static void test_shm(const char *self)
 		*(volatile char *)ro = 'x';
 		_exit(0);
 	}
-	CHECK_EQ(wait_status(pid), 128 + SIGSEGV, "a write to a SHM_RDONLY attach is SIGSEGV");
+	CHECK_EQ(t_exit_code(pid), 128 + SIGSEGV, "a write to a SHM_RDONLY attach is SIGSEGV");
 	CHECK_EQ(shmdt(ro), 0, "shmdt read-only");
 
 	/* Keys. */
@@ -258,7 +226,7 @@ static void test_shm(const char *self)
 	pid = fork();
 	if (pid == 0)
 		_exit(nattch(kid) == 2 && strcmp(k, "kept") == 0 ? 0 : 1);
-	CHECK_EQ(wait_status(pid), 0, "a child inherits the removed segment");
+	CHECK_EQ(t_exit_code(pid), 0, "a child inherits the removed segment");
 	CHECK_EQ(shmdt(k), 0, "the last detach");
 	CHECK_ERR(shmctl(kid, IPC_STAT, &ds), EINVAL, "the segment is gone");
 	CHECK_ERR(shmat(kid, NULL, 0), EINVAL, "shmat of a removed id");
@@ -338,10 +306,10 @@ static void test_sem(void)
 		_exit(semop1(id, 1, -1, 0) == 0 ? 0 : 1);
 	CHECK(wait_cnt(id, 1, GETNCNT, 2), "B sleeps: GETNCNT 2");
 	CHECK_EQ(semop1(id, 1, 1, 0), 0, "+1");
-	CHECK_EQ(wait_status(b), 0, "B went first: A's decrement does not fit");
+	CHECK_EQ(t_exit_code(b), 0, "B went first: A's decrement does not fit");
 	CHECK_EQ(semctl(id, 1, GETNCNT), 1, "A still sleeps");
 	CHECK_EQ(semop1(id, 1, 2, 0), 0, "+2");
-	CHECK_EQ(wait_status(a), 0, "then A");
+	CHECK_EQ(t_exit_code(a), 0, "then A");
 	CHECK_EQ(semctl(id, 1, GETVAL), 0, "all taken");
 
 	/* Two equal waiters wake first come, first served. */
@@ -367,7 +335,7 @@ static void test_sem(void)
 	CHECK(wait_cnt(id, 2, GETZCNT, 1), "a wait-for-zero sleeps: GETZCNT 1");
 	CHECK_EQ(semctl(id, 2, GETNCNT), 0, "GETNCNT 0");
 	CHECK_EQ(semop1(id, 2, -1, 0), 0, "down to 0");
-	CHECK_EQ(wait_status(a), 0, "the wait-for-zero returns");
+	CHECK_EQ(t_exit_code(a), 0, "the wait-for-zero returns");
 
 	/* A signal interrupts the sleep with EINTR, even with SA_RESTART. */
 	a = fork();
@@ -379,7 +347,7 @@ static void test_sem(void)
 	}
 	CHECK(wait_cnt(id, 1, GETNCNT, 1), "sleeps");
 	kill(a, SIGUSR1);
-	CHECK_EQ(wait_status(a), 0, "a signal: EINTR");
+	CHECK_EQ(t_exit_code(a), 0, "a signal: EINTR");
 	CHECK_EQ(semctl(id, 1, GETNCNT), 0, "and it left the queue");
 
 	/* SEM_UNDO: applied at exit, not inherited by fork. */
@@ -391,11 +359,11 @@ static void test_sem(void)
 		pid_t g = fork();
 		if (g == 0)
 			_exit(0); /* no undo list: nothing to apply */
-		if (wait_status(g) != 0 || semctl(id, 0, GETVAL) != 2)
+		if (t_exit_code(g) != 0 || semctl(id, 0, GETVAL) != 2)
 			_exit(2);
 		_exit(0);
 	}
-	CHECK_EQ(wait_status(a), 0, "a forked child does not inherit SEM_UNDO adjustments");
+	CHECK_EQ(t_exit_code(a), 0, "a forked child does not inherit SEM_UNDO adjustments");
 	CHECK_EQ(semctl(id, 0, GETVAL), 3, "the exit undid -2 and +1");
 	a = fork();
 	if (a == 0) {
@@ -403,7 +371,7 @@ static void test_sem(void)
 		semctl(id, 0, SETVAL, (union semun){.val = 1}); /* clears the adjustment */
 		_exit(0);
 	}
-	CHECK_EQ(wait_status(a), 0, "SETVAL after a SEM_UNDO operation");
+	CHECK_EQ(t_exit_code(a), 0, "SETVAL after a SEM_UNDO operation");
 	CHECK_EQ(semctl(id, 0, GETVAL), 1, "SETVAL cleared the adjustment");
 	a = fork();
 	if (a == 0) {
@@ -413,7 +381,7 @@ static void test_sem(void)
 			_exit(1);
 		_exit(semctl(id, 0, GETVAL) == 0 ? 0 : 2);
 	}
-	CHECK_EQ(wait_status(a), 0, "a thread's undo waits for the whole process");
+	CHECK_EQ(t_exit_code(a), 0, "a thread's undo waits for the whole process");
 	CHECK_EQ(semctl(id, 0, GETVAL), 1, "then it is applied");
 
 	/* IPC_RMID wakes the sleepers with EIDRM. */
@@ -424,7 +392,7 @@ static void test_sem(void)
 	}
 	CHECK(wait_cnt(id, 1, GETNCNT, 1), "sleeps");
 	CHECK_EQ(semctl(id, 0, IPC_RMID), 0, "IPC_RMID");
-	CHECK_EQ(wait_status(a), 0, "the sleeper gets EIDRM");
+	CHECK_EQ(t_exit_code(a), 0, "the sleeper gets EIDRM");
 	CHECK_ERR(semctl(id, 0, GETVAL), EINVAL, "the set is gone");
 
 	int kid = semget(key(2), 2, IPC_CREAT | IPC_EXCL | 0600);
@@ -500,10 +468,10 @@ static void test_msg(void)
 		ssize_t n = msgrcv(q, &r, sizeof r.mtext, 7, 0);
 		_exit(n == 6 && r.mtype == 7 && strcmp(r.mtext, "seven") == 0 ? 0 : 1);
 	}
-	CHECK(wait_sleeping(a), "the receiver sleeps");
+	CHECK(t_wait_sleeping(a), "the receiver sleeps");
 	send(q, 6, "six", 0);
 	send(q, 7, "seven", 0);
-	CHECK_EQ(wait_status(a), 0, "it got type 7");
+	CHECK_EQ(t_exit_code(a), 0, "it got type 7");
 	CHECK_EQ(msgrcv(q, &m, sizeof m.mtext, 0, IPC_NOWAIT), 4, "type 6 is still queued");
 
 	/* A full queue blocks the sender until a receiver makes room. */
@@ -521,9 +489,9 @@ static void test_msg(void)
 		int r2 = msgsnd(q, &sixty, 60, 0);
 		_exit(r1 == -1 && e1 == EAGAIN && r2 == 0 ? 0 : 1);
 	}
-	CHECK(wait_sleeping(a), "the sender sleeps");
+	CHECK(t_wait_sleeping(a), "the sender sleeps");
 	CHECK_EQ(msgrcv(q, &m, sizeof m.mtext, 0, 0), 60, "receive makes room");
-	CHECK_EQ(wait_status(a), 0, "the sender: EAGAIN with IPC_NOWAIT, then sent");
+	CHECK_EQ(t_exit_code(a), 0, "the sender: EAGAIN with IPC_NOWAIT, then sent");
 	CHECK_EQ(msgrcv(q, &m, sizeof m.mtext, 0, 0), 60, "its message arrived");
 
 	/* IPC_RMID: the sleeping receiver gets EIDRM. */
@@ -532,9 +500,9 @@ static void test_msg(void)
 		int r = msgrcv(q, &m, sizeof m.mtext, 0, 0);
 		_exit(r == -1 && errno == EIDRM ? 0 : 1);
 	}
-	CHECK(wait_sleeping(a), "a receiver sleeps on an empty queue");
+	CHECK(t_wait_sleeping(a), "a receiver sleeps on an empty queue");
 	CHECK_EQ(msgctl(q, IPC_RMID, NULL), 0, "IPC_RMID");
-	CHECK_EQ(wait_status(a), 0, "the receiver gets EIDRM");
+	CHECK_EQ(t_exit_code(a), 0, "the receiver gets EIDRM");
 	CHECK_ERR(send(q, 1, "x", 0), EINVAL, "the queue is gone");
 
 	int kid = msgget(key(4), IPC_CREAT | IPC_EXCL | 0600);

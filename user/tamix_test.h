@@ -10,9 +10,11 @@
 #define TAMIX_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int t_pass, t_fail;
@@ -66,6 +68,39 @@ static int __attribute__((unused)) t_check(int cond, const char *name, const cha
 		if (!t_check(t_r_ == (long)(v), (name), #expr " == " #v, t_e_)) \
 			t_printf("# got %ld\n", t_r_);                     \
 	} while (0)
+
+/* t_exit_code reaps child pid and returns its exit status, or 128+signal
+ * (-1 if it cannot be waited for). */
+static int __attribute__((unused)) t_exit_code(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* t_wait_sleeping waits (up to about 5 s) until task pid sleeps, state S
+ * in /proc/PID/stat: it is blocked in the call it made last. */
+static int __attribute__((unused)) t_wait_sleeping(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	for (int i = 0; i < 5000; i++) {
+		int fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return 0;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			char *p = strrchr(buf, ')');
+			if (p && p[1] == ' ' && p[2] == 'S')
+				return 1;
+		}
+		usleep(1000);
+	}
+	return 0;
+}
 
 static int __attribute__((unused)) t_done(void)
 {
