@@ -24,6 +24,7 @@ const (
 	SYS_epoll_wait    = 232
 	SYS_epoll_ctl     = 233
 	SYS_epoll_pwait   = 281
+	SYS_epoll_pwait2  = 441
 	SYS_epoll_create1 = 291
 )
 
@@ -391,6 +392,9 @@ func init() {
 	syscallTable[SYS_epoll_pwait] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		return k.epollWait(t, a, true)
 	}
+	syscallTable[SYS_epoll_pwait2] = func(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
+		return k.epollPwait2(t, a)
+	}
 }
 
 // epollCreate is do_epoll_create: only EPOLL_CLOEXEC is a valid flag.
@@ -487,7 +491,45 @@ func sysEpollCtl(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 // the handler's sigreturn restores it). A signal ends the wait with EINTR,
 // never a restart, as on Linux.
 func (k *Kernel) epollWait(t *Task, a *sysArgs, pwait bool) (uint64, error) {
+	return k.epollWaitUntil(t, a, pwait, func() (int64, error) {
+		if ms := int64(int32(a[3])); ms >= 0 {
+			return k.Clock() + ms*1_000_000, nil
+		}
+		return -1, nil
+	})
+}
+
+// epollPwait2 is epoll_pwait2(epfd, events, maxevents, timeout, sigmask,
+// sigsetsize): the timeout is a timespec (NULL: none), checked first:
+// EFAULT for a bad pointer, EINVAL for a negative or malformed one.
+func (k *Kernel) epollPwait2(t *Task, a *sysArgs) (uint64, error) {
+	return k.epollWaitUntil(t, a, true, func() (int64, error) {
+		if a[3] == 0 {
+			return -1, nil
+		}
+		b, err := t.copyIn(a[3], 16)
+		if err != nil {
+			return 0, err
+		}
+		sec, nsec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
+		if sec < 0 || nsec < 0 || nsec >= 1e9 {
+			return 0, errno.EINVAL
+		}
+		if sec > (1<<62)/1_000_000_000 {
+			return -1, nil // beyond any uptime: no timeout
+		}
+		return k.Clock() + sec*1e9 + nsec, nil
+	})
+}
+
+// epollWaitUntil is do_epoll_pwait with the deadline (-1: none) that
+// deadline computes on the first run.
+func (k *Kernel) epollWaitUntil(t *Task, a *sysArgs, pwait bool, deadline func() (int64, error)) (uint64, error) {
 	if !t.restart.armed {
+		d, err := deadline()
+		if err != nil {
+			return 0, err
+		}
 		if pwait && a[4] != 0 {
 			if a[5] != 8 {
 				return 0, errno.EINVAL
@@ -499,11 +541,7 @@ func (k *Kernel) epollWait(t *Task, a *sysArgs, pwait bool) (uint64, error) {
 			t.savedSigmask, t.restoreSigmask = t.Blocked, true
 			t.Blocked = SigSet(v) &^ unblockable
 		}
-		if ms := int64(int32(a[3])); ms >= 0 {
-			t.restart.deadline = k.Clock() + ms*1_000_000
-		} else {
-			t.restart.deadline = -1
-		}
+		t.restart.deadline = d
 		t.restart.armed = true
 	}
 	n, err := k.doEpollWait(t, int(int32(a[0])), a[1], int(int32(a[2])), t.restart.deadline)

@@ -521,6 +521,30 @@ static void test_mlock(void)
 	munmap(p, 3 * pg);
 }
 
+/* epoll_pwait2: a timespec timeout (NULL: none). */
+static void test_epoll_pwait2(void)
+{
+	int ep = epoll_create1(0), e = eventfd(0, 0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = e }, out[2];
+	epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev);
+	struct timespec ts = { 0, 20 * 1000 * 1000 }, t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ(syscall(SYS_epoll_pwait2, ep, out, 2, &ts, NULL, 8), 0, "epoll_pwait2: nothing ready within 20 ms");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= 19, "epoll_pwait2: it waited the timeout out");
+	uint64_t one = 1;
+	write(e, &one, 8);
+	CHECK_EQ(syscall(SYS_epoll_pwait2, ep, out, 2, NULL, NULL, 8), 1, "epoll_pwait2: NULL timeout, one ready");
+	ts.tv_nsec = 1000000000;
+	CHECK_ERR(syscall(SYS_epoll_pwait2, ep, out, 2, &ts, NULL, 8), EINVAL, "epoll_pwait2: tv_nsec 1e9 is EINVAL");
+	ts = (struct timespec){ -1, 0 };
+	CHECK_ERR(syscall(SYS_epoll_pwait2, ep, out, 2, &ts, NULL, 8), EINVAL, "epoll_pwait2: a negative timeout is EINVAL");
+	CHECK_ERR(syscall(SYS_epoll_pwait2, ep, out, 2, (void *)8, NULL, 8), EFAULT, "epoll_pwait2: a bad timeout pointer is EFAULT");
+	close(e);
+	close(ep);
+}
+
 int main(void)
 {
 	test_epoll_basic();
@@ -530,5 +554,6 @@ int main(void)
 	test_eventfd();
 	test_sigqueue();
 	test_mlock();
+	test_epoll_pwait2();
 	return t_done();
 }
