@@ -248,27 +248,7 @@ func (c *PageCache) Truncate(size int64) {
 	if size >= old {
 		return
 	}
-	// Not under c.mu: a fault holds its MM's lock and then takes c.mu.
-	// A fork running meanwhile may copy PTEs into a child that was not
-	// in i_mmap yet: go round again until every MM mapping c was seen.
-	done := map[*MM]bool{}
-	for {
-		var todo []*MM
-		c.mu.Lock()
-		for m := range c.mmaps {
-			if !done[m] {
-				todo = append(todo, m)
-			}
-		}
-		c.mu.Unlock()
-		if len(todo) == 0 {
-			break
-		}
-		for _, m := range todo {
-			m.unmapMapping(c, first)
-			done[m] = true
-		}
-	}
+	c.forEachMapper(func(m *MM) { m.unmapMapping(c, first) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := c.pagesInFile() // the size may have grown again meanwhile
@@ -489,24 +469,7 @@ func (c *PageCache) PunchHole(first, limit uint64) {
 	if len(removed) == 0 {
 		return
 	}
-	done := map[*MM]bool{}
-	for {
-		var todo []*MM
-		c.mu.Lock()
-		for m := range c.mmaps {
-			if !done[m] {
-				todo = append(todo, m)
-			}
-		}
-		c.mu.Unlock()
-		if len(todo) == 0 {
-			break
-		}
-		for _, m := range todo {
-			m.unmapPages(c, removed)
-			done[m] = true
-		}
-	}
+	c.forEachMapper(func(m *MM) { m.unmapPages(c, removed) })
 	for _, pa := range removed {
 		c.src.Put(pa)
 	}
@@ -542,4 +505,29 @@ func (mm *MM) unmapPages(c *PageCache, removed map[uint64]uint64) {
 		})
 	}
 	g.finish()
+}
+
+// forEachMapper calls fn once for every MM that maps c, without c.mu held
+// (a fault holds its MM's lock and then takes c.mu). A fork running
+// meanwhile may copy PTEs into a child that was not in i_mmap yet, so it
+// goes round again until no MM is left that fn has not seen.
+func (c *PageCache) forEachMapper(fn func(*MM)) {
+	done := map[*MM]bool{}
+	for {
+		var todo []*MM
+		c.mu.Lock()
+		for m := range c.mmaps {
+			if !done[m] {
+				todo = append(todo, m)
+			}
+		}
+		c.mu.Unlock()
+		if len(todo) == 0 {
+			return
+		}
+		for _, m := range todo {
+			fn(m)
+			done[m] = true
+		}
+	}
 }

@@ -31,10 +31,9 @@ type OpenFile struct {
 	// epitems are the epoll registrations of this open file (f_ep), under
 	// mu; they go when the last reference does (eventpoll_release).
 	epitems []*epitem
-	// flocked marks a file that took a flock lock: the last reference
-	// releases it (flock.go) through kernel.
-	flocked bool
-	kernel  *Kernel
+	// flockKey is the file a flock lock of this open file is on (nil:
+	// it never took one); the last reference releases it (flock.go).
+	flockKey any
 }
 
 // NewOpenFile wraps f with flags and one reference.
@@ -56,8 +55,8 @@ func (of *OpenFile) put() {
 	of.mu.Unlock()
 	if last {
 		eventpollRelease(of)
-		if of.flocked {
-			of.kernel.flockRelease(of)
+		if of.flockKey != nil {
+			flockTry(of.flockKey, of, LOCK_UN) // locks_remove_flock in __fput
 		}
 		of.File.Release()
 	}

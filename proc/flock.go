@@ -88,15 +88,6 @@ func flockTry(key any, of *OpenFile, op int) (*fs.WaitQueue, error) {
 	return nil, nil
 }
 
-// flockRelease drops of's lock when its last reference goes
-// (locks_remove_flock in __fput).
-func (k *Kernel) flockRelease(of *OpenFile) {
-	if !of.flocked {
-		return
-	}
-	flockTry(k.flockKey(of), of, LOCK_UN)
-}
-
 // sysFlock is flock(fd, operation): LOCK_SH, LOCK_EX or LOCK_UN, with
 // LOCK_NB for EWOULDBLOCK instead of sleeping. A sleeper is woken by every
 // unlock and tries again; a signal ends the wait with ERESTARTSYS.
@@ -116,7 +107,7 @@ func sysFlock(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	q, err := flockTry(key, of, op)
 	if err != errno.EAGAIN {
 		if op != LOCK_UN {
-			of.markFlocked(k)
+			of.markFlocked(key)
 		}
 		return 0, err
 	}
@@ -129,19 +120,16 @@ func sysFlock(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	k.prepareToWait(t, q)
 	if _, err = flockTry(key, of, op); err != errno.EAGAIN {
 		k.finishWait(t, q)
-		of.markFlocked(k)
+		of.markFlocked(key)
 		return 0, err
 	}
 	return 0, errBlock
 }
 
-// markFlocked records that of may hold a lock, so that its last close
-// looks for it.
-func (of *OpenFile) markFlocked(k *Kernel) {
+// markFlocked records which file of holds a lock on, so that its last
+// close looks for it.
+func (of *OpenFile) markFlocked(key any) {
 	of.mu.Lock()
-	if !of.flocked {
-		of.flocked = true
-		of.kernel = k
-	}
+	of.flockKey = key
 	of.mu.Unlock()
 }

@@ -11,17 +11,19 @@ import (
 // and raises SIGXFSZ (which kills, unless caught or ignored); one that
 // crosses it is cut short at the limit.
 
-// fsizeLimit returns how many of count bytes a write at pos may move.
-func (k *Kernel) fsizeLimit(t *Task, pos int64, count uint64) (uint64, error) {
+// fsizeLimit returns how many of count bytes a write at pos() may move;
+// the position is only worked out when there is a limit.
+func (k *Kernel) fsizeLimit(t *Task, count uint64, pos func() int64) (uint64, error) {
 	lim := t.Signal.Rlimit(RLIMIT_FSIZE).Cur
 	if lim == RLIM_INFINITY || count == 0 {
 		return count, nil
 	}
-	if pos < 0 || uint64(pos) >= lim {
+	p := pos()
+	if p < 0 || uint64(p) >= lim {
 		k.sendSIGXFSZ(t)
 		return 0, errno.EFBIG
 	}
-	return min(count, lim-uint64(pos)), nil
+	return min(count, lim-uint64(p)), nil
 }
 
 // sendSIGXFSZ is send_sig(SIGXFSZ, current, 0).
@@ -60,9 +62,9 @@ func (k *Kernel) positionalFsizeLimit(t *Task, p vfs.Positional, write bool, pos
 	}
 	switch f := p.(type) {
 	case *vfs.RegFile:
-		return k.fsizeLimit(t, pos, count)
+		return k.fsizeLimit(t, count, func() int64 { return pos })
 	case *appendAt:
-		return k.fsizeLimit(t, k.writePos(f.f, true), count)
+		return k.fsizeLimit(t, count, func() int64 { return k.writePos(f.f, true) })
 	}
 	return count, nil
 }

@@ -129,7 +129,7 @@ func (k *Kernel) regularRW(t *Task, of *OpenFile, f *vfs.RegFile, write bool, io
 	var done uint64
 	var err error
 	if write {
-		if total, err = k.fsizeLimit(t, k.writePos(f, appending), total); err != nil {
+		if total, err = k.fsizeLimit(t, total, func() int64 { return k.writePos(f, appending) }); err != nil {
 			if appending {
 				f.UnlockAppend()
 			}

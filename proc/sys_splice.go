@@ -217,15 +217,11 @@ func sysSplice(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if flags&^spliceFAll != 0 {
 		return 0, errno.EINVAL
 	}
-	in, err := t.Files.Get(int(int32(a[0])))
+	in, out, err := t.filePair(a[0], a[2])
 	if err != nil {
 		return 0, err
 	}
 	defer in.put()
-	out, err := t.Files.Get(int(int32(a[2])))
-	if err != nil {
-		return 0, err
-	}
 	defer out.put()
 	ipipe, opipe := pipeInfo(in), pipeInfo(out)
 	if ipipe != nil && offIn != 0 || opipe != nil && offOut != 0 {
@@ -318,15 +314,11 @@ func sysTee(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	if flags&^spliceFAll != 0 {
 		return 0, errno.EINVAL
 	}
-	in, err := t.Files.Get(int(int32(a[0])))
+	in, out, err := t.filePair(a[0], a[1])
 	if err != nil {
 		return 0, err
 	}
 	defer in.put()
-	out, err := t.Files.Get(int(int32(a[1])))
-	if err != nil {
-		return 0, err
-	}
 	defer out.put()
 	if !canRead(in) || !canWrite(out) {
 		return 0, errno.EBADF
@@ -528,15 +520,11 @@ func (k *Kernel) writeOut(t *Task, out *OpenFile, b []byte, mayBlock bool) (int,
 // at the end of in.
 func sysCopyFileRange(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 	offIn, offOut, count := a[1], a[3], a[4]
-	in, err := t.Files.Get(int(int32(a[0])))
+	in, out, err := t.filePair(a[0], a[2])
 	if err != nil {
 		return 0, err
 	}
 	defer in.put()
-	out, err := t.Files.Get(int(int32(a[2])))
-	if err != nil {
-		return 0, err
-	}
 	defer out.put()
 	var posIn, posOut int64
 	if offIn != 0 {
@@ -618,4 +606,17 @@ func sysCopyFileRange(k *Kernel, t *Task, a *sysArgs) (uint64, error) {
 		setFilePos(out, posOut+int64(done))
 	}
 	return done, nil
+}
+
+// filePair looks up the two descriptors of a splice-like call, in then
+// out: both with a reference the caller drops, or neither.
+func (t *Task) filePair(inFD, outFD uint64) (in, out *OpenFile, err error) {
+	if in, err = t.Files.Get(int(int32(inFD))); err != nil {
+		return nil, nil, err
+	}
+	if out, err = t.Files.Get(int(int32(outFD))); err != nil {
+		in.put()
+		return nil, nil, err
+	}
+	return in, out, nil
 }
